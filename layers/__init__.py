@@ -1,0 +1,1 @@
+"""Turns domain data into maps: styles, legends, Folium maps, static renders for export."""

@@ -1,0 +1,39 @@
+"""Layers as GeoJSON FeatureCollections for the browser and the API."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.crs import WGS84, is_geographic_cgcs2000_like
+from parks.boundaries import CREDIT_EN, CREDIT_ZH
+from parks.catalog import BOUNDARY_LEVELS, LAYERS, WEB_TOLERANCE_M, Catalog
+
+CRS_NOTE = ("CGCS2000 (EPSG:4490) coordinates served as EPSG:4326; the two differ by centimetres.")
+
+
+def to_geojson_dict(gdf: gpd.GeoDataFrame) -> dict:
+    """A GeoDataFrame in CGCS2000/WGS84 as a GeoJSON dict (NaN → null, no reprojection)."""
+    if not is_geographic_cgcs2000_like(gdf.crs):
+        gdf = gdf.to_crs(WGS84)
+    return json.loads(gdf.to_json(na="null", drop_id=True, to_wgs84=False))
+
+
+def layer_feature_collection(catalog: Catalog, name: str, *, level: str | None = None,
+                             tolerance_m: float | None = None) -> dict:
+    info = LAYERS[name]
+    if name == "boundaries":
+        levels = [level] if level else list(BOUNDARY_LEVELS)
+        tol = WEB_TOLERANCE_M if tolerance_m is None else tolerance_m
+        frames = [catalog.boundaries(lv, tol) for lv in levels]
+        gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+        extra = {"credit_zh": CREDIT_ZH, "credit_en": CREDIT_EN, "tolerance_m": tol}
+    else:
+        gdf = catalog.layer(name)
+        extra = {}
+    fc = to_geojson_dict(gdf)
+    fc.update({"name": name, "title_zh": info.title_zh, "title_en": info.title_en,
+               "crs_note": CRS_NOTE, "data_version": catalog.data_version(), **extra})
+    return fc

@@ -1,0 +1,113 @@
+"""Fixtures: a fresh app per test (own data folder and database), its client and CLI runner,
+and — for browser tests — a live server on 127.0.0.1 with headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from parks.build import build_data
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory) -> Path:
+    """The default layers, built once per test session from the shipped sources."""
+    data = tmp_path_factory.mktemp("data")
+    build_data(data / "shapefiles")
+    return data
+
+
+@pytest.fixture
+def data_dir(built_data, tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(built_data, target)
+    return target
+
+
+@pytest.fixture
+def app(data_dir, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "WTF_CSRF_ENABLED": False,
+    })
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class LiveServer:
+    def __init__(self, app):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/install-browser.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page whose every request outside 127.0.0.1 is blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.blocked = []
+    pg.failed = []
+
+    def guard(route):
+        if route.request.url.startswith(live_server.url):
+            return route.continue_()
+        pg.blocked.append(route.request.url)
+        return route.abort()
+
+    pg.route("**/*", guard)
+    pg.on("requestfailed", lambda req: pg.failed.append(req.url))
+    pg.base_url = live_server.url
+    yield pg
+    context.close()

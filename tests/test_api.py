@@ -1,0 +1,67 @@
+import pytest
+
+LAYERS = ("parks", "zones", "foxconn", "projects", "clusters", "boundaries")
+
+
+def test_list_layers(client):
+    r = client.get("/api/layers")
+    assert r.status_code == 200
+    names = [layer["name"] for layer in r.json["layers"]]
+    assert set(LAYERS) <= set(names)
+    assert r.json["data_version"]
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_each_layer_is_a_feature_collection(client, name):
+    r = client.get(f"/api/layers/{name}")
+    assert r.status_code == 200
+    assert r.mimetype == "application/geo+json"
+    fc = r.get_json(force=True)
+    assert fc["type"] == "FeatureCollection"
+    assert fc["features"]
+    for f in fc["features"]:
+        assert f["properties"]["geom_basis"]
+        if f["geometry"]:
+            x, y = _first_xy(f["geometry"]["coordinates"])
+            assert 110 < x < 117.5 and 31 < y < 37  # lon/lat order, EPSG:4326
+
+
+def _first_xy(coords):
+    while isinstance(coords[0], list):
+        coords = coords[0]
+    return coords
+
+
+def test_boundaries_level_filter_and_bad_level(client):
+    r = client.get("/api/layers/boundaries?level=city")
+    assert {f["properties"]["level"] for f in r.get_json(force=True)["features"]} == {"city"}
+    assert len(r.get_json(force=True)["features"]) == 18
+    bad = client.get("/api/layers/boundaries?level=village")
+    assert bad.status_code == 400
+    assert bad.json["message_zh"] and bad.json["message_en"]
+
+
+def test_unknown_layer_is_json_404(client):
+    r = client.get("/api/layers/nope")
+    assert r.status_code == 404
+    assert r.json["message_en"] == "Not found."
+
+
+def test_etag_revalidation(client):
+    first = client.get("/api/layers/parks")
+    again = client.get("/api/layers/parks", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_plan_targets(client):
+    targets = {t["key"]: t for t in client.get("/api/plan").json["targets"]}
+    assert targets["parks_built_area"]["value_2012"] == 50
+    assert targets["parks_built_area"]["value_2013"] == 65
+    assert targets["parks_revenue"]["value_2013"] == 3000
+    assert all(t["basis"] == "plan" and t["section"] for t in targets.values())
+
+
+def test_vendor_assets_are_served_locally(client):
+    assert client.get("/vendor/leaflet/leaflet.js").status_code == 200
+    assert client.get("/vendor/leaflet/nothing.js").status_code == 404
+    assert client.get("/vendor/unknown/x.js").status_code == 404

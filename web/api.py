@@ -1,0 +1,71 @@
+"""JSON API: layers as GeoJSON (EPSG:4326) and the plan's targets."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+
+from geo.errors import GeoInputError
+from layers.geojson import layer_feature_collection
+from parks.catalog import BOUNDARY_LEVELS, LAYERS
+from parks.sources import read_plan_targets
+from web.context import catalog
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/layers")
+def list_layers():
+    cat = catalog()
+    return jsonify({
+        "data_version": cat.data_version(),
+        "layers": [{"name": info.name, "title_zh": info.title_zh, "title_en": info.title_en,
+                    "geometry": info.geometry, "description_zh": info.description_zh,
+                    "description_en": info.description_en,
+                    "url": url_for("api.get_layer", name=info.name)}
+                   for info in LAYERS.values()],
+    })
+
+
+def _tolerance() -> float:
+    raw = request.args.get("tolerance", "")
+    try:
+        value = float(raw) if raw else None
+    except ValueError:
+        value = -1
+    if value is not None and not 0 <= value <= 5000:
+        raise GeoInputError("tolerance 须为 0 到 5000 之间的米数。",
+                            "tolerance must be a number of metres from 0 to 5000.",
+                            code="bad_parameter")
+    return value
+
+
+@bp.get("/layers/<name>")
+def get_layer(name: str):
+    if name not in LAYERS:
+        abort(404)
+    level = request.args.get("level")
+    if level is not None and level not in BOUNDARY_LEVELS:
+        raise GeoInputError(f"level 须为 {'、'.join(BOUNDARY_LEVELS)} 之一。",
+                            f"level must be one of {', '.join(BOUNDARY_LEVELS)}.",
+                            code="bad_parameter")
+    cat = catalog()
+    version = cat.data_version()
+    etag = f'"{version}-{request.query_string.decode()}"'
+    if request.headers.get("If-None-Match") == etag:
+        return Response(status=304)
+    body = layer_feature_collection(cat, name, level=level, tolerance_m=_tolerance())
+    resp = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                    mimetype="application/geo+json")
+    resp.headers["ETag"] = etag
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.get("/plan")
+def plan():
+    return jsonify({"source_zh": "《河南省推动科技创新培育战略性新兴产业专项工作方案》（2012-11-01）",
+                    "source_en": "Henan plan to promote S&T innovation and cultivate SEIs "
+                                 "(2012-11-01)",
+                    "targets": read_plan_targets()})
