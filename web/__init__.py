@@ -1,4 +1,8 @@
-"""The web layer: one blueprint per user-facing area, thin handlers over `layers/` and `parks/`."""
+"""The web layer: one blueprint per user-facing area, thin handlers over `layers/` and `parks/`.
+
+Each area module has a ``bp`` blueprint and may have ``init_app(app)`` for its extensions,
+CLI commands and navigation entries (``add_nav``).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,26 @@ from flask_compress import Compress
 
 from parks.catalog import Catalog, ensure_data
 
+NAV_KEY = "atlas_nav"
+
+
+def add_nav(app: Flask, endpoint: str, zh: str, en: str, *, order: int = 50) -> None:
+    """Add a link to the top navigation of every page."""
+    app.extensions[NAV_KEY].append((order, endpoint, zh, en))
+    app.extensions[NAV_KEY].sort()
+
 
 def init_app(app: Flask) -> None:
-    from web import api, assets, cli, errors, i18n, pages
+    from web import admin, api, assets, auth, cli, errors, export, i18n, ogc, pages, quota
 
     ensure_data(app.config["DATA_DIR"])
     app.extensions["atlas_catalog"] = Catalog(app.config["DATA_DIR"])
+    app.extensions[NAV_KEY] = []
     Compress(app)
-    i18n.init_app(app)
-    errors.init_app(app)
-    cli.init_app(app)
-    for module in (assets, api, pages):
+    for module in (i18n, errors, cli):
+        module.init_app(app)
+    for module in (assets, api, pages, auth, quota, export, ogc, admin):
+        if hasattr(module, "init_app"):
+            module.init_app(app)
         app.register_blueprint(module.bp)
+    app.jinja_env.globals["nav_links"] = lambda: app.extensions[NAV_KEY]

@@ -1,0 +1,5 @@
+"""OGC API – Features (issue 5)."""
+
+from flask import Blueprint
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
