@@ -1,0 +1,48 @@
+"""One palette and one visual grammar for every map, interactive or printed.
+
+* colour says the layer (and, for projects, the plan sector);
+* line style says the geometry's basis: schematic footprints are dashed, surveyed/user ones solid;
+* marker shape says coordinate precision: a filled dot is a plant coordinate, a ring a district
+  point, a hollow dashed ring a city/county seat (the real site is somewhere around it).
+"""
+
+from __future__ import annotations
+
+LAYER_COLOURS = {
+    "parks": "#d1495b",
+    "zones": "#00798c",
+    "foxconn": "#edae49",
+    "projects": "#30638e",
+    "clusters": "#6a4c93",
+}
+
+SECTOR_COLOURS = {
+    "生物": "#2a9d8f",
+    "新材料": "#8d6a9f",
+    "新能源": "#e9c46a",
+    "新能源汽车": "#264653",
+}
+
+BOUNDARY_STYLE = {
+    "province": {"color": "#333333", "weight": 2.0, "fill": False},
+    "city": {"color": "#666666", "weight": 1.0, "fill": False},
+    "county": {"color": "#aaaaaa", "weight": 0.5, "fill": False},
+}
+
+#: Leaflet dashArray / matplotlib linestyle per geometry basis
+BASIS_DASH = {"schematic": "6 4", "user": None, "sourced": None}
+BASIS_MPL_LINESTYLE = {"schematic": (0, (4, 3)), "user": "solid", "sourced": "solid"}
+
+#: marker look per coordinate precision: (radius px, fill opacity, dash)
+PRECISION_MARKER = {
+    "site": {"radius": 6, "fill_opacity": 0.9, "dash": None},
+    "district": {"radius": 7, "fill_opacity": 0.35, "dash": None},
+    "city seat": {"radius": 9, "fill_opacity": 0.0, "dash": "3 3"},
+    "county seat": {"radius": 9, "fill_opacity": 0.0, "dash": "3 3"},
+}
+
+
+def colour_for(layer: str, properties: dict | None = None) -> str:
+    if layer == "projects" and properties and properties.get("sector_zh") in SECTOR_COLOURS:
+        return SECTOR_COLOURS[properties["sector_zh"]]
+    return LAYER_COLOURS[layer]
