@@ -119,3 +119,166 @@ def transform_geoms(geoms, src, dst):
     """Transform shapely geometries (one or an array) from ``src`` to ``dst``, vectorised."""
     t = transformer(src, dst)
     return shapely.transform(geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+
+
+# --- Recognising the CRS of an uploaded file -------------------------------------------------
+
+#: 6° zones with a zone prefix (19, 20) that cover Henan -> EPSG
+GK6_PREFIXED = {19: 4497, 20: 4498}
+#: plausible northings (m) for Henan in any GK zone (31.2–36.6°N)
+HENAN_NORTHINGS = (3_400_000.0, 4_100_000.0)
+#: how far (°) a parcel may lie outside its zone's 1.5° half-width (surveys run a little over)
+ZONE_OVERLAP_DEG = 0.2
+_CGCS2000_INV_FLATTENING = 298.257222101
+
+
+def _tm_parameters(crs: CRS) -> tuple[float, float] | None:
+    """(central meridian, false easting) of a Transverse Mercator CRS on the CGCS2000/GRS80
+    ellipsoid, else None."""
+    if not crs.is_projected or crs.coordinate_operation is None:
+        return None
+    if "transverse mercator" not in crs.coordinate_operation.method_name.lower():
+        return None
+    ell = crs.ellipsoid
+    if ell is None or abs(ell.semi_major_metre - 6378137.0) > 0.5 \
+            or abs(ell.inverse_flattening - _CGCS2000_INV_FLATTENING) > 1e-3:
+        return None
+    params = {p.name.lower(): p.value for p in crs.coordinate_operation.params}
+    cm = params.get("longitude of natural origin", params.get("central meridian"))
+    fe = params.get("false easting")
+    scale = params.get("scale factor at natural origin", 1.0)
+    if cm is None or fe is None or abs(scale - 1.0) > 1e-9:
+        return None
+    return float(cm), float(fe)
+
+
+def identify_epsg(crs) -> int | None:
+    """The EPSG code of a file's CRS, also for a Gauss–Krüger ``.prj`` that names no code.
+
+    ArcGIS and Chinese GIS packages often write a GK ``.prj`` as bare WKT ("CGCS2000_3_Degree_GK_
+    Zone_38", "Gauss_Kruger" with CM 114) that pyproj cannot match; its central meridian and
+    false easting identify Henan's zones (3° with or without prefix, 6° with prefix).
+    """
+    c = get_crs(crs)
+    code = c.to_epsg(min_confidence=70)
+    if code:
+        return code
+    tm = _tm_parameters(c)
+    if tm is None:
+        return None
+    cm, fe = tm
+    for zone_cm, (plain, prefixed, zone) in GK_ZONES.items():
+        if abs(cm - zone_cm) < 1e-6:
+            if abs(fe - 500_000) < 1e-3:
+                return plain
+            if abs(fe - (zone * 1_000_000 + 500_000)) < 1e-3:
+                return prefixed
+    for zone, code in GK6_PREFIXED.items():
+        if abs(cm - (zone * 6 - 3)) < 1e-6 and abs(fe - (zone * 1_000_000 + 500_000)) < 1e-3:
+            return code
+    return None
+
+
+def looks_geographic(bounds) -> bool:
+    """True when (minx, miny, maxx, maxy) can only be longitude/latitude degrees."""
+    minx, miny, maxx, maxy = bounds
+    return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+
+
+def bounds_in_region(bounds, region=None) -> bool:
+    """Whether lon/lat ``bounds`` lie in ``region`` (a shapely geometry in CGCS2000 degrees) or,
+    without one, inside :data:`HENAN_BOUNDS`."""
+    box = shapely.box(*bounds)
+    if region is None:
+        return shapely.box(*HENAN_BOUNDS).contains(box)
+    return bool(region.intersects(box)) and bool(region.buffer(0.05).contains(box))
+
+
+def _lonlat_bounds(bounds, epsg: int) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = bounds
+    xs, ys = transformer(epsg, CGCS2000).transform([minx, minx, maxx, maxx], [miny, maxy, miny, maxy])
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def infer_crs(bounds, region=None) -> list[int]:
+    """Candidate EPSG codes for coordinates that came without a CRS, from their magnitudes.
+
+    * degrees -> CGCS2000 (4490);
+    * 8-digit eastings carry the zone: 37/38/39 -> 4525/4526/4527 (3°), 19/20 -> 4497/4498 (6°);
+    * 6-digit eastings with Henan northings -> each plain 3° zone (4546/4547/4548) that puts the
+      data inside its own zone and inside ``region`` (default :data:`HENAN_BOUNDS`).
+
+    Returns every plausible code, best first; the caller refuses when there is not exactly one.
+    """
+    minx, miny, maxx, maxy = bounds
+    if looks_geographic(bounds):
+        return [CGCS2000]
+    if not HENAN_NORTHINGS[0] <= miny <= maxy <= HENAN_NORTHINGS[1]:
+        return []
+    zone = int(minx // 1_000_000)
+    if zone == int(maxx // 1_000_000) and zone >= 10:
+        # The prefix names the zone: no guessing, and Henan or not is checked by the caller.
+        prefixed = {z: code for _, code, z in GK_ZONES.values()} | GK6_PREFIXED
+        return [prefixed[zone]] if zone in prefixed else []
+    if not 100_000 <= minx <= maxx <= 900_000:
+        return []
+    return [plain for cm, (plain, _, _) in GK_ZONES.items() if _within_zone(bounds, plain, cm, region)]
+
+
+def _within_zone(bounds, epsg: int, cm: float, region) -> bool:
+    lonlat = _lonlat_bounds(bounds, epsg)
+    half = 1.5 + ZONE_OVERLAP_DEG
+    return cm - half <= lonlat[0] and lonlat[2] <= cm + half and bounds_in_region(lonlat, region)
+
+
+def resolve_crs(file_crs, bounds, *, user=None, region=None) -> tuple[CRS, str, list[tuple[str, str]]]:
+    """Decide the CRS of uploaded coordinates: the user's word, else the file's, else inference.
+
+    Returns ``(crs, how, notes)`` with ``how`` one of "user", "file", "inferred".
+    Raises :class:`CRSError` ``crs_ambiguous`` (with ``candidates``) or ``crs_unknown``.
+    """
+    notes: list[tuple[str, str]] = []
+    if user not in (None, ""):
+        crs = get_crs(user)
+        if file_crs is not None and identify_epsg(file_crs) != identify_epsg(crs):
+            notes.append((f"按您指定的坐标系 {crs_label(crs)} 读取，未采用文件自带的 {crs_label(file_crs)}。",
+                          f"Read as {crs_label(crs)}, as you specified, instead of the file's "
+                          f"{crs_label(file_crs)}."))
+        return crs, "user", notes
+    if file_crs is not None:
+        crs = get_crs(file_crs)
+        if not (crs.is_geographic and not looks_geographic(bounds)):
+            code = identify_epsg(crs)
+            if code and crs.to_epsg(min_confidence=70) is None:
+                notes.append((f"文件的 .prj 未写明 EPSG 代码，按其中央经线和东偏移识别为 EPSG:{code}。",
+                              f"The .prj names no EPSG code; its central meridian and false easting "
+                              f"identify EPSG:{code}."))
+                crs = get_crs(code)
+            return crs, "file", notes
+        notes.append(("文件声明为经纬度，但坐标是米制数值，已忽略该声明并按数值推断坐标系。",
+                      "The file claims longitude/latitude but holds metre values; the claim was "
+                      "ignored and the CRS inferred from the numbers."))
+    candidates = infer_crs(bounds, region)
+    if len(candidates) == 1:
+        crs = get_crs(candidates[0])
+        notes.append((f"文件未附坐标系，按坐标数值推断为 {crs_label(crs)}，请核对。",
+                      f"The file carries no CRS; inferred {crs_label(crs)} from the coordinate "
+                      "values — please check."))
+        return crs, "inferred", notes
+    if candidates:
+        codes = "、".join(f"EPSG:{c}" for c in candidates)
+        raise CRSError(
+            f"文件未附坐标系，坐标为不带带号的高斯-克吕格投影，可能属于以下任一分带：{codes}。"
+            "请选择正确的坐标系后重新上传，或上传带 .prj 的文件。",
+            f"The file carries no CRS and its Gauss–Krüger coordinates have no zone prefix; they "
+            f"fit several zones: {', '.join(f'EPSG:{c}' for c in candidates)}. Choose the right "
+            "one and upload again, or include the .prj.",
+            code="crs_ambiguous", candidates=candidates)
+    minx, miny, maxx, maxy = bounds
+    raise CRSError(
+        f"无法识别坐标系：坐标范围 X {minx:.3f}–{maxx:.3f}、Y {miny:.3f}–{maxy:.3f} 既不是河南的经纬度，"
+        "也不是河南所在的高斯-克吕格分带。请附上 .prj 或指定 EPSG 代码（如 4490、4526、4547）。",
+        f"Unknown CRS: coordinates X {minx:.3f}–{maxx:.3f}, Y {miny:.3f}–{maxy:.3f} are neither "
+        "longitude/latitude in Henan nor one of Henan's Gauss–Krüger zones. Include the .prj or "
+        "give an EPSG code (e.g. 4490, 4526, 4547).",
+        code="crs_unknown")

@@ -21,6 +21,24 @@ def to_geojson_dict(gdf: gpd.GeoDataFrame) -> dict:
     return json.loads(gdf.to_json(na="null", drop_id=True, to_wgs84=False))
 
 
+_TEXT_CACHE: dict[tuple, str] = {}
+_TEXT_CACHE_SIZE = 64
+
+
+def layer_geojson_text(catalog: Catalog, name: str, *, level: str | None = None,
+                       tolerance_m: float | None = None) -> str:
+    """:func:`layer_feature_collection` serialised, cached per data version and query."""
+    key = (str(catalog.data_dir), catalog.data_version(), name, level, tolerance_m)
+    text = _TEXT_CACHE.get(key)
+    if text is None:
+        fc = layer_feature_collection(catalog, name, level=level, tolerance_m=tolerance_m)
+        text = json.dumps(fc, ensure_ascii=False, separators=(",", ":"))
+        if len(_TEXT_CACHE) >= _TEXT_CACHE_SIZE:
+            _TEXT_CACHE.pop(next(iter(_TEXT_CACHE)))
+        _TEXT_CACHE[key] = text
+    return text
+
+
 def layer_feature_collection(catalog: Catalog, name: str, *, level: str | None = None,
                              tolerance_m: float | None = None) -> dict:
     info = LAYERS[name]

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import math
+
 LAYER_COLOURS = {
     "parks": "#d1495b",
     "zones": "#00798c",
@@ -46,3 +48,20 @@ def colour_for(layer: str, properties: dict | None = None) -> str:
     if layer == "projects" and properties and properties.get("sector_zh") in SECTOR_COLOURS:
         return SECTOR_COLOURS[properties["sector_zh"]]
     return LAYER_COLOURS[layer]
+
+
+#: sequential ramp for choropleths (ColorBrewer OrRd, 4 classes), and the colour of "none"
+SEQUENTIAL_RAMP = ("#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f")
+NO_VALUE_COLOUR = "#eeeeee"
+
+
+def ramp_class(value, vmax: float, classes: int = len(SEQUENTIAL_RAMP)) -> int | None:
+    """Equal-interval class (0-based) of ``value`` in (0, vmax]; None for zero or no value."""
+    if value is None or value != value or value <= 0 or not vmax:
+        return None
+    return min(classes - 1, max(0, math.ceil(value * classes / vmax) - 1))
+
+
+def ramp_colour(value, vmax: float) -> str:
+    cls = ramp_class(value, vmax)
+    return NO_VALUE_COLOUR if cls is None else SEQUENTIAL_RAMP[cls]

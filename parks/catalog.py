@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import CGCS2000
+from parks.layer_versions import current_path, pointer_stamps
 from parks.sources import read_sites
 
 
@@ -67,17 +68,20 @@ class Catalog:
         self._cache: dict[str, tuple[float, gpd.GeoDataFrame]] = {}
         self._simplified: dict[tuple, gpd.GeoDataFrame] = {}
         self._lock = threading.Lock()
+        self._version: tuple | None = None  # (file signature, digest): hash only on change
 
     @property
     def shapefile_dir(self) -> Path:
         return self.data_dir / "shapefiles"
 
     def path(self, name: str) -> Path:
-        return self.shapefile_dir / f"{name}.shp"
+        """The ``.shp`` serving ``name``: the imported version its pointer names
+        (:mod:`parks.layer_versions`), else the default under ``data/shapefiles/``."""
+        return current_path(self.data_dir, name) or self.shapefile_dir / f"{name}.shp"
 
     def _read(self, name: str) -> gpd.GeoDataFrame:
         path = self.path(name)
-        stamp = path.stat().st_mtime_ns
+        stamp = (str(path), path.stat().st_mtime_ns)
         cached = self._cache.get(name)
         if cached and cached[0] == stamp:
             return cached[1]
@@ -128,12 +132,18 @@ class Catalog:
         return self._simplified[key]
 
     def data_version(self) -> str:
-        """A short digest of every default layer file: stamped on exports and used as ETag."""
-        h = hashlib.sha256()
-        for path in sorted(self.shapefile_dir.glob("*.*")):
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
-        return h.hexdigest()[:12]
+        """A short digest of every default layer file and of the imported version each layer
+        serves: stamped on exports and used as ETag."""
+        files = sorted(p for p in self.shapefile_dir.glob("*.*") if p.is_file())
+        signature = (repr(pointer_stamps(self.data_dir)),
+                     tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+        if self._version is None or self._version[0] != signature:
+            h = hashlib.sha256(signature[0].encode())
+            for path in files:
+                h.update(path.name.encode())
+                h.update(path.read_bytes())
+            self._version = (signature, h.hexdigest()[:12])
+        return self._version[1]
 
 
 def ensure_data(data_dir: Path | str) -> None:

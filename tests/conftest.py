@@ -111,3 +111,51 @@ def page(browser, live_server):
     pg.base_url = live_server.url
     yield pg
     context.close()
+
+
+# ----- accounts (issue 3): sign the test client in with any role ----------------------------
+
+TEST_PASSWORD = "password-123"
+
+
+@pytest.fixture
+def sign_in(app, client):
+    """``sign_in("land_staff")`` creates a user of that role (named after the role unless
+    ``username`` is given) when missing, signs ``client`` in and returns it."""
+    from parks import accounts
+    from parks.models import User
+    from web.auth import database
+
+    def _sign_in(role: str = "viewer", username: str | None = None):
+        username = username or role
+        with app.app_context(), database().write() as session:
+            if session.query(User).filter_by(username=username).first() is None:
+                accounts.create_user(session, username, TEST_PASSWORD, role)
+        response = client.post("/auth/login", data={"username": username, "password": TEST_PASSWORD})
+        assert response.status_code == 302, response.data[:300]
+        return client
+
+    return _sign_in
+
+
+def _postgres_url() -> str | None:
+    import os
+
+    return os.environ.get("SEI_ATLAS_TEST_POSTGRES_URL")  # postgresql+psycopg://…
+
+
+POSTGRES_URL = _postgres_url()
+
+
+@pytest.fixture(params=["sqlite", *(["postgresql"] if POSTGRES_URL else [])])
+def ledger_db(request, tmp_path):
+    """A fresh :class:`parks.db.Database` on a SQLite file; also on PostgreSQL when
+    ``SEI_ATLAS_TEST_POSTGRES_URL`` names a database (its tables are dropped first)."""
+    from parks.db import Base, Database
+
+    db = Database(f"sqlite:///{tmp_path / 'ledger.db'}" if request.param == "sqlite" else POSTGRES_URL)
+    if not db.is_sqlite:
+        Base.metadata.drop_all(db.engine)
+    db.create_all()
+    yield db
+    db.dispose()

@@ -12,6 +12,10 @@ from flask_compress import Compress
 from parks.catalog import Catalog, ensure_data
 
 NAV_KEY = "atlas_nav"
+#: gzip/brotli these (flask-compress's defaults lack GeoJSON, our biggest responses)
+COMPRESSED_TYPES = ["text/html", "text/css", "text/xml", "text/csv", "application/json",
+                    "application/geo+json", "application/javascript", "text/javascript",
+                    "image/svg+xml", "application/vnd.google-earth.kml+xml"]
 
 
 def add_nav(app: Flask, endpoint: str, zh: str, en: str, *, order: int = 50) -> None:
@@ -26,6 +30,7 @@ def init_app(app: Flask) -> None:
     ensure_data(app.config["DATA_DIR"])
     app.extensions["atlas_catalog"] = Catalog(app.config["DATA_DIR"])
     app.extensions[NAV_KEY] = []
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     Compress(app)
     for module in (i18n, errors, cli):
         module.init_app(app)

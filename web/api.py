@@ -1,13 +1,16 @@
-"""JSON API: layers as GeoJSON (EPSG:4326) and the plan's targets."""
+"""JSON API: layers as GeoJSON (EPSG:4326) or as files to download, and the plan's targets."""
 
 from __future__ import annotations
 
-import json
+import io
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, send_file, url_for
 
+from geo.crs import CGCS2000
 from geo.errors import GeoInputError
-from layers.geojson import layer_feature_collection
+from geo.vector_write import DOWNLOAD_EPSG, FORMATS
+from layers.downloads import download_layer
+from layers.geojson import layer_geojson_text
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 from parks.sources import read_plan_targets
 from web.context import catalog
@@ -20,6 +23,8 @@ def list_layers():
     cat = catalog()
     return jsonify({
         "data_version": cat.data_version(),
+        "download": {"formats": list(FORMATS), "crs": list(DOWNLOAD_EPSG),
+                     "example": url_for("api.get_layer", name="parks", format="gpkg", crs=4547)},
         "layers": [{"name": info.name, "title_zh": info.title_zh, "title_en": info.title_en,
                     "geometry": info.geometry, "description_zh": info.description_zh,
                     "description_en": info.description_en,
@@ -45,7 +50,7 @@ def _tolerance() -> float:
 def get_layer(name: str):
     if name not in LAYERS:
         abort(404)
-    level = request.args.get("level")
+    level = request.args.get("level") or None  # the download form sends "" for all levels
     if level is not None and level not in BOUNDARY_LEVELS:
         raise GeoInputError(f"level 须为 {'、'.join(BOUNDARY_LEVELS)} 之一。",
                             f"level must be one of {', '.join(BOUNDARY_LEVELS)}.",
@@ -55,12 +60,27 @@ def get_layer(name: str):
     etag = f'"{version}-{request.query_string.decode()}"'
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304)
-    body = layer_feature_collection(cat, name, level=level, tolerance_m=_tolerance())
-    resp = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                    mimetype="application/geo+json")
+    if "format" in request.args:
+        resp = _download(cat, name, level)
+    else:
+        if "crs" in request.args:
+            formats = ", ".join(FORMATS)
+            raise GeoInputError(f"crs 只用于下载文件，请同时给出 format（{formats}）。",
+                                f"crs applies to file downloads: add format ({formats}).",
+                                code="bad_parameter")
+        resp = Response(layer_geojson_text(cat, name, level=level, tolerance_m=_tolerance()),
+                        mimetype="application/geo+json")
     resp.headers["ETag"] = etag
     resp.headers["Cache-Control"] = "no-cache"
     return resp
+
+
+def _download(cat, name: str, level: str | None):
+    """The layer as a file: ``format`` gpkg|shp|geojson|csv|kml, ``crs`` an EPSG code (4490)."""
+    file = download_layer(cat, name, request.args["format"], request.args.get("crs", CGCS2000),
+                          level=level, tolerance_m=_tolerance())
+    return send_file(io.BytesIO(file.data), mimetype=file.mimetype, as_attachment=True,
+                     download_name=file.filename, etag=False)
 
 
 @bp.get("/plan")

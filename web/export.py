@@ -1,5 +1,204 @@
-"""Map export and pitch packs (issue 4)."""
+"""Map export and pitch packs: the /export/ page, GET /api/export(/pack), `flask export …`.
 
-from flask import Blueprint
+Handlers only parse, call :mod:`layers.render` / :mod:`layers.pitch_pack` and send the file.
+Rendering happens in the request's own thread (matplotlib's object-oriented API, no shared
+state); at most :data:`MAX_RENDERS` run at once per process so a burst of exports cannot take
+every worker thread or the memory of many 300 dpi canvases — others wait, then get a 503.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import click
+from flask import Blueprint, Flask, Response, render_template, request
+from flask.cli import AppGroup
+
+from geo.errors import GeoInputError
+from layers.labels import city as city_name
+from layers.labels import pick
+from layers.pitch_pack import PACK_FORMATS, pack_size, parse_pack_options, render_pack
+from layers.render import Rendered, render
+from layers.scope import resolve_scope
+from layers.sheet import (
+    DPI_CHOICES,
+    FORMATS,
+    MAP_LAYERS,
+    MAX_TITLE,
+    ORIENTATIONS,
+    PAPERS_MM,
+    THEMES,
+    parse_options,
+)
+from parks.catalog import LAYERS
+from web import add_nav
+from web.context import catalog
+from web.i18n import current_lang, t
 
 bp = Blueprint("export", __name__, url_prefix="/export")
+api_bp = Blueprint("export_api", __name__)
+
+MAX_RENDERS = 2
+WAIT_SECONDS = 60
+_renders = threading.BoundedSemaphore(MAX_RENDERS)
+
+THEME_NAMES = {"layers": ("图层（与屏幕相同）", "Layers (as on screen)"),
+               "builtup": ("建成面积 2012→2013", "Built-up area 2012→2013"),
+               "revenue": ("收入：各市候选园区与集群", "Revenue: cities' candidate parks and clusters")}
+
+
+class ExportBusy(GeoInputError):
+    status = 503
+
+    def __init__(self):
+        super().__init__("导出任务繁忙，请稍后再试。",
+                         "Too many exports are running; please try again shortly.", code="busy")
+
+
+def _args() -> dict:
+    """Query parameters as one value each; repeated ``layers`` (form checkboxes) are joined."""
+    args = request.args.to_dict()
+    if len(request.args.getlist("layers")) > 1:
+        args["layers"] = ",".join(request.args.getlist("layers"))
+    args.setdefault("lang", current_lang())
+    return args
+
+
+def _send(result: Rendered) -> Response:
+    disposition = "inline" if request.args.get("inline") == "1" else "attachment"
+    resp = Response(result.content, mimetype=result.mimetype)
+    resp.headers["Content-Disposition"] = f'{disposition}; filename="{result.filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Data-Version"] = result.metadata["data_version"]
+    return resp
+
+
+def _rendered(fn, *args, **kwargs) -> Rendered:
+    if not _renders.acquire(timeout=WAIT_SECONDS):
+        raise ExportBusy()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _renders.release()
+
+
+@api_bp.get("/api/export")
+def export_map():
+    options = parse_options(_args())
+    return _send(_rendered(render, catalog(), options))
+
+
+@api_bp.get("/api/export/pack")
+def export_pack():
+    options = parse_pack_options(_args())
+    return _send(_rendered(render_pack, catalog(), options))
+
+
+def _scopes(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The scopes a user can pick, grouped: province, cities, located parks, located clusters."""
+    cat = catalog()
+    parks, clusters = cat.layer("parks"), cat.layer("clusters")
+    located = parks[parks.geometry.notna()]
+    return [
+        (t("全省", "Province"), [("province", t("河南省", "Henan Province"))]),
+        (t("城市", "Cities"), [(f"city:{c}", city_name(c, lang)) for c in cat.boundaries("city")["name_zh"]]),
+        (t("示范园区候选", "Candidate parks"),
+         [(f"park:{r['id']}", pick(r, "name", lang)) for r in located.to_dict("records")]),
+        (t("产业集群", "Industry clusters"),
+         [(f"cluster:{r['id']}", pick(r, "name", lang))
+          for r in clusters[clusters.geometry.notna()].to_dict("records")]),
+    ]
+
+
+@bp.get("/")
+def index():
+    lang = current_lang()
+    try:
+        options = parse_options(_args())
+        resolve_scope(catalog(), options)
+        problem = None
+    except GeoInputError as exc:  # show the form with defaults and say what was wrong
+        options, problem = parse_options({"lang": lang}), exc
+    parks = catalog().layer("parks")
+    candidates = parks[parks["kind"] == "candidate"].to_dict("records")
+    return render_template(
+        "export/index.html", options=options, problem=problem, scopes=_scopes(lang),
+        layers=[(name, LAYERS[name]) for name in MAP_LAYERS], papers=PAPERS_MM, orientations=ORIENTATIONS,
+        formats=FORMATS, dpis=DPI_CHOICES, themes=THEMES, theme_names=THEME_NAMES, max_title=MAX_TITLE,
+        candidates=candidates, pack_formats=PACK_FORMATS)
+
+
+# --- command line ---------------------------------------------------------------------------
+
+def _usage(exc: GeoInputError) -> click.UsageError:
+    """Bad input ends the command with exit code 2 and the bilingual message on stderr."""
+    return click.UsageError(f"{exc.zh}\n{exc.en}")
+
+
+def _write(result: Rendered, out: Path | None) -> None:
+    path = out or Path(result.filename)
+    if path.is_dir():
+        path = path / result.filename
+    path.write_bytes(result.content)
+    click.echo(f"wrote {path} ({len(result.content):,} bytes)")
+
+
+export_cli = AppGroup("export", help="Print-quality maps and pitch packs from the command line "
+                                      "(as /export/ makes them).")
+
+
+@export_cli.command("map")
+@click.option("--scope", default="province", show_default=True,
+              help="province, city:<城市名>, park:<id> or cluster:<id>.")
+@click.option("--layers", default=None, help=f"Comma-separated: {','.join(MAP_LAYERS)} (default: all).")
+@click.option("--format", "fmt", default="png", show_default=True, help=f"{' | '.join(FORMATS)}.")
+@click.option("--paper", default="A4", show_default=True, help="A4 | A3.")
+@click.option("--orientation", default="portrait", show_default=True, help="portrait | landscape.")
+@click.option("--dpi", default="300", show_default=True, help="72–300 (150 or 300 usual).")
+@click.option("--lang", default="zh", show_default=True, help="zh | en.")
+@click.option("--theme", default=None, help=f"{' | '.join(THEMES)} (default layers; revenue for a cluster).")
+@click.option("--title", default="", help=f"Sheet title (at most {MAX_TITLE} characters).")
+@click.option("--bbox", default=None, help="minlon,minlat,maxlon,maxlat to frame.")
+@click.option("-o", "--out", type=click.Path(dir_okay=True, path_type=Path), default=None,
+              help="Output file or folder (default: a descriptive name in the current folder).")
+def map_command(out: Path | None, **params):
+    """One sheet as PNG, SVG or PDF."""
+    args = {k: v for k, v in params.items() if v not in (None, "")}
+    args["format"] = args.pop("fmt")
+    try:
+        options = parse_options(args)
+        result = render(catalog(), options)
+    except GeoInputError as exc:
+        raise _usage(exc) from exc
+    _write(result, out)
+
+
+@export_cli.command("pack")
+@click.option("--parks", default="all", show_default=True, help="all, or comma-separated park ids.")
+@click.option("--format", "fmt", default="pdf", show_default=True, help="pdf (one file) | zip (PNGs).")
+@click.option("--paper", default="A4", show_default=True, help="A4 | A3.")
+@click.option("--orientation", default="portrait", show_default=True, help="portrait | landscape.")
+@click.option("--dpi", default="150", show_default=True, help="72–300 (PNG resolution in a zip).")
+@click.option("--lang", default="zh", show_default=True, help="zh | en.")
+@click.option("-o", "--out", type=click.Path(dir_okay=True, path_type=Path), default=None,
+              help="Output file or folder (default: a descriptive name in the current folder).")
+def pack_command(out: Path | None, fmt: str, **params):
+    """A cover and one sheet per located candidate park, with a progress bar."""
+    try:
+        options = parse_pack_options({**params, "format": fmt})
+        cat = catalog()
+        with click.progressbar(length=pack_size(cat, options), label="pages", file=sys.stderr,
+                               item_show_func=lambda name: name) as bar:
+            result = render_pack(cat, options, progress=lambda name: bar.update(1, name))
+    except GeoInputError as exc:
+        raise _usage(exc) from exc
+    _write(result, out)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(api_bp)
+    app.cli.add_command(export_cli)
+    add_nav(app, "export.index", "导出地图", "Export maps", order=70)
+

@@ -1,12 +1,141 @@
-"""HTML pages for planners: the overview map and the views built on it."""
+"""HTML pages for planners: the overview map, the park list and pages, and the two views."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from geo.errors import GeoInputError
+from layers.labels import basis_badge, city, num, precision_label, tr
+from layers.offline import map_parts
+from layers.overview import THEMATIC, build_overview, filter_options, title
+from layers.views import built_up_map, park_map, revenue_map
+from parks import summary
+from parks.footprints import RULES
+from parks.nearby import nearby, park_record
+from parks.sources import read_plan_targets
+from web import add_nav
+from web.assets import bp as vendor_bp
+from web.context import catalog
+from web.i18n import LANGS, current_lang
 
 bp = Blueprint("pages", __name__)
+
+def _records(df) -> list[dict]:
+    """DataFrame rows as dicts for templates, with NaN as None (so ``or`` and ``if`` work)."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def _vendor_base() -> str:
+    return f"{request.script_root}{vendor_bp.url_prefix}"
+
+
+def _detail_url(layer: str, fid: str) -> str | None:
+    return url_for("pages.park", park_id=fid) if layer == "parks" else None
+
+
+def export_url(scope: str, theme: str | None = None) -> str:
+    """The export form for ``scope`` (province, city:<名>, park:<id>, cluster:<id>)."""
+    return url_for("export.index", scope=scope, **({"theme": theme} if theme else {}))
+
+
+def lang_url(lang: str) -> str:
+    """The current page in another language (keeps the other query arguments)."""
+    args = request.args.to_dict() | {"lang": lang}
+    if request.endpoint and request.url_rule is not None:
+        try:
+            return url_for(request.endpoint, **(request.view_args or {}), **args)
+        except Exception:  # an endpoint that cannot be rebuilt (e.g. an error page)
+            pass
+    return f"?lang={lang}"
+
+
+def _overview_context(lang: str) -> dict:
+    cat, config = catalog(), current_app.config
+    m, map_config = build_overview(
+        cat, lang=lang, boundary_url=url_for("api.get_layer", name="boundaries"),
+        detail_url=_detail_url, vendor_base=_vendor_base(),
+        tile_url=config["TILE_URL"], tile_attribution=config["TILE_ATTRIBUTION"])
+    unlocated = summary.unlocated({name: cat.layer(name) for name in THEMATIC})
+    map_config["exportUrl"] = export_url("province")
+    map_config["unlocated"] = _records(unlocated[["layer", "id", "name_zh", "name_en"]])
+    first_tolerance = map_config["tolerances"][0][1]
+    return {"map": map_parts(m), "config": map_config, "filters": filter_options(cat, lang),
+            "targets": read_plan_targets(), "unlocated": _records(unlocated),
+            "prefetch": [f"{b['url']}&tolerance={first_tolerance}" for b in map_config["boundaries"]]}
 
 
 @bp.get("/")
 def overview():
-    return render_template("overview.html")
+    """The overview map; its rendering is kept per language, data version and configuration."""
+    lang, config, version = current_lang(), current_app.config, catalog().data_version()
+    key = (lang, version, config["TILE_URL"], config["TILE_ATTRIBUTION"], request.script_root)
+    cache = current_app.extensions.setdefault("atlas_overview_pages", {})
+    if key not in cache:
+        for old in [k for k in cache if k[1] != version]:  # keep one data version only
+            del cache[old]
+        cache[key] = _overview_context(lang)
+    return render_template("overview.html", **cache[key])
+
+
+@bp.get("/parks/")
+def park_list():
+    parks = catalog().layer("parks")
+    return render_template("parks.html", parks=_records(parks.drop(columns="geometry")),
+                           built=summary.built_up(parks))
+
+
+@bp.get("/parks/<park_id>")
+def park(park_id: str):
+    cat = catalog()
+    try:
+        record = park_record(cat, park_id)
+    except KeyError:
+        abort(404)
+    near = nearby(cat, park_id)
+    m = park_map(cat, park_id, near, lang=current_lang(), detail_url=_detail_url,
+                 vendor_base=_vendor_base())
+    record = {k: (None if v is None or v != v else v) for k, v in record.items() if k != "geometry"}
+    return render_template("park.html", park=record, near=_records(near),
+                           map=map_parts(m) if m is not None else None,
+                           export=export_url(f"park:{park_id}"))
+
+
+@bp.get("/views/built-up")
+def built_up():
+    cat = catalog()
+    m = built_up_map(cat, lang=current_lang(), detail_url=_detail_url, vendor_base=_vendor_base())
+    return render_template("built_up.html", map=map_parts(m), built=summary.built_up(cat.layer("parks")))
+
+
+def _year() -> int:
+    raw = request.args.get("year", "2013")
+    if raw not in ("2012", "2013"):
+        raise GeoInputError("year 须为 2012 或 2013。", "year must be 2012 or 2013.", code="bad_parameter")
+    return int(raw)
+
+
+@bp.get("/views/revenue")
+def revenue():
+    cat, year = catalog(), _year()
+    by_city = summary.revenue_by_city(cat.layer("parks"), cat.boundaries("city", 0))
+    clusters = summary.cluster_revenue(cat.layer("clusters"))
+    m = revenue_map(cat, by_city["cities"], clusters, year=year, lang=current_lang(),
+                    vendor_base=_vendor_base())
+    return render_template("revenue.html", map=map_parts(m), year=year, revenue=by_city,
+                           cities=_records(by_city["cities"]), clusters=_records(clusters))
+
+
+def init_app(app: Flask) -> None:
+    add_nav(app, "pages.overview", "地图", "Map", order=10)
+    add_nav(app, "pages.park_list", "园区", "Parks", order=20)
+    add_nav(app, "pages.built_up", "建成面积", "Built-up area", order=30)
+    add_nav(app, "pages.revenue", "集群收入", "Cluster revenue", order=40)
+    app.jinja_env.globals.update(
+        lang_url=lang_url, langs=LANGS, export_url=export_url,
+        basis_badge=lambda basis: Markup(basis_badge(basis, current_lang())),
+        precision_label=lambda p: precision_label(p, current_lang()),
+        city_name=lambda name: city(name or "", current_lang()),
+        rule_text=lambda code: tr(current_lang(), *RULES.get(code, RULES["none"])),
+        layer_title=lambda name: title(name, current_lang()), even_split_rule=summary.EVEN_SPLIT_RULE)
+    app.jinja_env.filters["num"] = num

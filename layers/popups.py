@@ -1,0 +1,141 @@
+"""Popup HTML for every feature: each figure with its basis, the location's precision, the
+geometry's basis and the evidence and source it rests on. Every value is HTML-escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from layers.labels import CANDIDATE, basis_badge, city, missing, num, pick, precision_label, tr
+from parks import provenance as pv
+from parks.footprints import RULES
+from parks.summary import EVEN_SPLIT_RULE
+
+STRENGTH = {"strong": ("强", "strong"), "medium": ("中", "medium"), "weak": ("弱", "weak")}
+#: per-park figures: (field 2012, field 2013, label zh, label en, unit zh, unit en)
+PARK_FIGURES = (
+    ("a12_km2", "a13_km2", "建成面积", "Built-up area", "km²", "km²"),
+    ("inv12_yi", "inv13_yi", "完成投资", "Investment", "亿元", "100M yuan"),
+    ("rev12_yi", "rev13_yi", "主营业务收入", "Main-business revenue", "亿元", "100M yuan"),
+)
+
+
+def _row(label: str, value_html: str) -> str:
+    return f"<tr><th>{escape(label)}</th><td>{value_html}</td></tr>"
+
+
+def _text_row(label: str, value) -> str:
+    return "" if missing(value) else _row(label, escape(str(value)))
+
+
+def figure(value, unit: str, basis: str, lang: str, *, digits: int = 2) -> str:
+    """'4.06 km² [推算]' as HTML; a missing figure reads '未公开 / not public'."""
+    if missing(value):
+        return escape(tr(lang, "未公开", "not public"))
+    return f"{escape(num(value, digits))} {escape(unit)} {basis_badge(basis, lang)}"
+
+
+def change(v12, v13, unit: str, basis: str, lang: str) -> str:
+    """'3.13 → 4.06 km² [推算]' (2012 → 2013)."""
+    if missing(v12) and missing(v13):
+        return escape(tr(lang, "未公开", "not public"))
+    return f"{escape(num(v12))} → {escape(num(v13))} {escape(unit)} {basis_badge(basis, lang)}"
+
+
+def _park_rows(p: dict, lang: str) -> list[str]:
+    rows = [_text_row(tr(lang, "状态", "Status"), pick(p, "status", lang)),
+            _text_row(tr(lang, "产业", "Industry"), pick(p, "ind", lang))]
+    if not missing(p.get("strength")):
+        rows.append(_row(tr(lang, "证据强度", "Evidence strength"),
+                         escape(tr(lang, *STRENGTH.get(p["strength"], (p["strength"],) * 2)))))
+    for f12, f13, zh, en, unit_zh, unit_en in PARK_FIGURES:
+        rows.append(_row(tr(lang, f"{zh} 2012→2013", f"{en} 2012→2013"),
+                         change(p.get(f12), p.get(f13), tr(lang, unit_zh, unit_en),
+                                p.get("fig_basis") or pv.NONE, lang)))
+    if p.get("fig_basis") == pv.DERIVED:
+        rows.append(_row(tr(lang, "推算方法", "Derivation"), escape(tr(lang, *EVEN_SPLIT_RULE))))
+    return rows
+
+
+def _zone_rows(p: dict, lang: str) -> list[str]:
+    basis = p.get("area_basis") or pv.NONE
+    rows = [_text_row(tr(lang, "级别", "Level"), pick(p, "status", lang)),
+            _text_row(tr(lang, "批准", "Approved"), p.get("approved")),
+            _row(tr(lang, "建成面积", "Built-up area"), figure(p.get("built_km2"), "km²", basis, lang)),
+            _row(tr(lang, "规划面积", "Planned area"), figure(p.get("plan_km2"), "km²", basis, lang))]
+    if p.get("batch") == "2013_target":
+        target = tr(lang, "2013年新建省级高新区目标之一", "one of the 2013 new-zone targets")
+        rows.append(_row(tr(lang, "方案", "Plan"), escape(target)))
+    return rows
+
+
+def _investment(p: dict, lang: str) -> str:
+    text = figure(p.get("inv_yi"), tr(lang, "亿元", "100M yuan"), p.get("inv_basis") or pv.NONE, lang)
+    year = p.get("inv_year")
+    return text if missing(year) else f"{text} ({escape(str(year))})"
+
+
+def _foxconn_rows(p: dict, lang: str) -> list[str]:
+    return [_text_row(tr(lang, "角色", "Role"), pick(p, "role", lang)),
+            _text_row(tr(lang, "产品", "Products"), pick(p, "prod", lang)),
+            _text_row(tr(lang, "状态", "Status"), pick(p, "status", lang)),
+            _row(tr(lang, "投资", "Investment"), _investment(p, lang))]
+
+
+def _project_rows(p: dict, lang: str) -> list[str]:
+    return [_text_row(tr(lang, "板块", "Sector"), pick(p, "sector", lang)),
+            _text_row(tr(lang, "产业", "Industry"), pick(p, "ind", lang)),
+            _text_row(tr(lang, "产品", "Product"), pick(p, "prod", lang)),
+            _text_row(tr(lang, "状态", "Status"), pick(p, "status", lang)),
+            _row(tr(lang, "投资", "Investment"), _investment(p, lang))]
+
+
+def _cluster_rows(p: dict, lang: str) -> list[str]:
+    revenue = figure(p.get("rev_yi"), tr(lang, "亿元", "100M yuan"), p.get("rev_basis") or pv.NONE, lang)
+    if not missing(p.get("rev_yi")):
+        revenue += f"<br><small>{escape(pick(p, 'rnote', lang))}</small>"
+    return [_text_row(tr(lang, "方案章节", "Plan section"), p.get("section")),
+            _text_row(tr(lang, "定位依据", "Located by"), pick(p, "link", lang)),
+            _row(tr(lang, "主营业务收入", "Revenue"), revenue)]
+
+
+LAYER_ROWS: dict[str, Callable[[dict, str], list[str]]] = {
+    "parks": _park_rows, "zones": _zone_rows, "foxconn": _foxconn_rows,
+    "projects": _project_rows, "clusters": _cluster_rows,
+}
+
+
+def location_rows(p: dict, lang: str) -> list[str]:
+    """Where, how precisely, what the drawn geometry is, and the evidence and sources."""
+    place = " · ".join(x for x in (city(p.get("city") or "", lang), p.get("county") or "")
+                       if not missing(x))
+    precision = escape(precision_label(p.get("loc_prec") or "unlocated", lang))
+    if p.get("loc_prec") in ("city seat", "county seat"):
+        precision += "<br><small>" + escape(tr(lang, "实际位置在该县/市范围内某处，非厂址",
+                                               "the real site is somewhere in that county/city, "
+                                               "not a plant coordinate")) + "</small>"
+    if not missing(p.get("prec_note")):
+        precision += f"<br><small>{escape(p['prec_note'])}</small>"
+    rule = RULES.get(p.get("geom_rule") or "none", RULES["none"])
+    rows = [_text_row(tr(lang, "位置", "Location"), place or None),
+            _row(tr(lang, "位置精度", "Location precision"), precision),
+            _row(tr(lang, "图形", "Geometry"),
+                 f"{basis_badge(p.get('geom_basis') or pv.NONE, lang)} {escape(tr(lang, *rule))}")]
+    sources = [s.strip() for s in str(p.get("source") or "").split(" | ") if s.strip()]
+    if not missing(p.get("evidence")) or sources:
+        items = "".join(f"<li>{escape(s)}</li>" for s in sources)
+        rows.append(_row(tr(lang, "证据与来源", "Evidence and sources"),
+                         f"<details><summary>{escape(tr(lang, '展开', 'show'))}</summary>"
+                         f"<p>{escape(str(p.get('evidence') or ''))}</p><ul>{items}</ul></details>"))
+    return rows
+
+
+def popup_html(layer: str, props: dict, lang: str, *, detail_url: str | None = None) -> str:
+    """The popup of one feature of ``layer`` (a properties dict of the catalog layer)."""
+    title = escape(pick(props, "name", lang))
+    if layer == "parks" and props.get("kind") == "candidate":
+        title = f'<span class="tag candidate">{escape(tr(lang, *CANDIDATE))}</span> {title}'
+    rows = [r for r in LAYER_ROWS[layer](props, lang) + location_rows(props, lang) if r]
+    link = (f'<p><a href="{escape(detail_url)}">{escape(tr(lang, "详情", "Details"))} →</a></p>'
+            if detail_url else "")
+    return f'<div class="atlas-popup"><h4>{title}</h4><table>{"".join(rows)}</table>{link}</div>'

@@ -1,0 +1,125 @@
+"""User accounts and roles. Passwords and API tokens are stored only as salted hashes.
+
+Roles, from least to most allowed (each includes the ones before it):
+
+* ``viewer`` — maps, the ledger, parcel checks (a check changes no figure);
+* ``land_staff`` — also reserve / approve / release parcels and edit quotas;
+* ``admin`` — also users and layer imports; an admin may do everything land staff may.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from geo.errors import GeoInputError
+from parks import audit
+from parks.models import User
+
+VIEWER, LAND_STAFF, ADMIN = "viewer", "land_staff", "admin"
+ROLES = (VIEWER, LAND_STAFF, ADMIN)
+ROLE_LABELS = {VIEWER: ("查看", "viewer"), LAND_STAFF: ("国土业务人员", "land staff"),
+               ADMIN: ("管理员", "admin")}
+MIN_PASSWORD = 8
+
+
+class AccountError(GeoInputError):
+    """A user-management request that cannot be done as asked."""
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"角色须为 {'、'.join(ROLES)} 之一。",
+                           f"The role must be one of {', '.join(ROLES)}.", code="bad_role")
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 位。",
+                           f"The password needs at least {MIN_PASSWORD} characters.",
+                           code="weak_password")
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"没有用户“{username}”。", f"There is no user '{username}'.",
+                           code="no_user")
+    return user
+
+
+def create_user(session: Session, username: str, password: str, role: str = VIEWER, *,
+                actor: str = "cli") -> User:
+    _check_role(role)
+    _check_password(password)
+    username = (username or "").strip()
+    if not username:
+        raise AccountError("请填写用户名。", "Give a user name.", code="bad_username")
+    if session.scalar(select(User).where(User.username == username)):
+        raise AccountError(f"用户“{username}”已存在。", f"The user '{username}' already exists.",
+                           code="user_exists")
+    user = User(username=username, password_hash=generate_password_hash(password), role=role)
+    session.add(user)
+    audit.record(session, actor, "user.create", username, None, {"role": role})
+    return user
+
+
+def set_role(session: Session, username: str, role: str, *, actor: str = "cli") -> User:
+    _check_role(role)
+    user = get_user(session, username)
+    audit.record(session, actor, "user.set_role", username, {"role": user.role}, {"role": role})
+    user.role = role
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str = "cli") -> User:
+    _check_password(password)
+    user = get_user(session, username)
+    user.password_hash = generate_password_hash(password)
+    audit.record(session, actor, "user.set_password", username)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None (same answer for either mistake)."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+        return None
+    return user
+
+
+def _token_digest(token: str) -> str:
+    # Tokens are long random strings, so a fast unsalted digest is enough to look them up.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_token(session: Session, username: str, *, actor: str = "cli") -> str:
+    """Issue a fresh API token for scripts (replacing any earlier one); returns it once."""
+    user = get_user(session, username)
+    token = secrets.token_urlsafe(32)
+    user.token_hash = _token_digest(token)
+    audit.record(session, actor, "user.new_token", username)
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token:
+        return None
+    user = session.scalar(select(User).where(User.token_hash == _token_digest(token)))
+    return user if user is not None and user.active else None
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def may(role: str, *allowed: str) -> bool:
+    """Whether ``role`` may do what any of ``allowed`` may: roles are ordered (:data:`ROLES`)
+    and each includes those below it, so land staff may what viewers may, admins everything."""
+    if role not in ROLES:
+        return False
+    return not allowed or ROLES.index(role) >= min(ROLES.index(a) for a in allowed)

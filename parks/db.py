@@ -1,0 +1,83 @@
+"""The database: one SQLAlchemy engine and session factory per app, built from a URL.
+
+SQLite (the default, a file in the instance folder) or PostgreSQL (``postgresql+psycopg://…``).
+Nothing here knows Flask: the web layer passes ``DATABASE_URL`` in.
+
+Transactions that change the ledger use :meth:`Database.write`. On SQLite it begins with
+``BEGIN IMMEDIATE``, so the write lock is taken before anything is read and two clerks'
+transactions run one after the other; on PostgreSQL the ledger locks the quota row with
+``SELECT … FOR UPDATE`` (see :mod:`parks.ledger`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+_IMMEDIATE = "atlas_begin_immediate"
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table (see :mod:`parks.models`)."""
+
+
+def _sqlite_events(engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below emit BEGIN, instead of pysqlite's own logic.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        immediate = connection.get_execution_options().get(_IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Engine and sessions for one database URL."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        kwargs = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        self.engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _sqlite_events(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def create_all(self) -> None:
+        """Create the tables that are missing (never alters or drops existing ones)."""
+        import parks.models  # noqa: F401  (registers the tables on Base.metadata)
+
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; anything it changes is rolled back."""
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            if self.is_sqlite:
+                session.connection(execution_options={_IMMEDIATE: True})
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

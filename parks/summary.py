@@ -1,0 +1,106 @@
+"""Aggregates for the planners' views: built-up area and revenue of the 16 park slots.
+
+The plan states only totals for the 16 parks. Per-park figures in the parks layer are an even
+split of those totals (basis ``derived``), so every sum here is a sum of derived shares, and the
+slots whose park is unknown or unlocated are reported beside the located ones, never dropped.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from parks import provenance as pv
+from parks.build import PARK_SLOTS
+from parks.sources import plan_target
+
+#: how the per-park figures are derived from the plan's totals
+EVEN_SPLIT_RULE = (f"规划总量 ÷ {PARK_SLOTS} 个园区名额（平均分配，非统计数据）",
+                   f"plan total ÷ {PARK_SLOTS} park slots (an even split, not a statistic)")
+YEARS = (2012, 2013)
+
+
+def _slots(parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return parks[parks["slot"] > 0]
+
+
+def _plan(key: str, targets: list[dict] | None) -> dict:
+    t = plan_target(key, targets)
+    return {"key": key, 2012: t["value_2012"], 2013: t["value_2013"], "section": t["section"],
+            "qualifier_zh": t["qualifier_zh"], "qualifier_en": t["qualifier_en"],
+            "unit_zh": t["unit_zh"], "unit_en": t["unit_en"], "basis": pv.PLAN}
+
+
+def slot_groups(parks: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The 16 slots as three groups: located parks (candidates, or official ones once imported),
+    unlocated candidates, unidentified."""
+    slots = _slots(parks)
+    candidate = slots["kind"].isin(["candidate", "official"])
+    located = slots.geometry.notna()
+    return {"located": slots[candidate & located], "unlocated": slots[candidate & ~located],
+            "unidentified": slots[slots["kind"] == "unidentified"]}
+
+
+def built_up(parks: gpd.GeoDataFrame, targets: list[dict] | None = None) -> dict:
+    """Built-up area 2012 → 2013, km²: per slot (derived) and per group, against the plan total."""
+    groups = slot_groups(parks)
+    totals = {name: {"count": len(g), 2012: float(g["a12_km2"].sum()), 2013: float(g["a13_km2"].sum())}
+              for name, g in groups.items()}
+    return {"plan": _plan("parks_built_area", targets), "groups": totals,
+            "rows": _slots(parks), "basis": pv.DERIVED, "rule": EVEN_SPLIT_RULE}
+
+
+def revenue_by_city(parks: gpd.GeoDataFrame, cities: gpd.GeoDataFrame,
+                    targets: list[dict] | None = None) -> dict:
+    """Derived park revenue (亿元) summed per city, by where each candidate park's point lies.
+
+    ``cities`` is the city boundary layer (``name_zh``). Returns ``cities`` (a DataFrame, one row
+    per city: ``city``, ``parks`` count, ``park_ids``, ``rev12_yi``, ``rev13_yi``), the
+    ``unassigned`` slots (unlocated candidates and unidentified slots) with their summed share,
+    and the plan totals.
+    """
+    groups = slot_groups(parks)
+    located = groups["located"]
+    points = gpd.GeoDataFrame(located[["id", "rev12_yi", "rev13_yi"]],
+                              geometry=gpd.points_from_xy(located["lon"], located["lat"]),
+                              crs=parks.crs)
+    joined = gpd.sjoin(points, cities[["name_zh", "geometry"]].to_crs(parks.crs),
+                       how="left", predicate="within")
+    per_city = joined.groupby("name_zh").agg(parks=("id", "size"), park_ids=("id", list),
+                                             rev12_yi=("rev12_yi", "sum"), rev13_yi=("rev13_yi", "sum"))
+    table = (pd.DataFrame({"city": cities["name_zh"]}).set_index("city")
+             .join(per_city).reset_index(names="city"))
+    table["parks"] = table["parks"].fillna(0).astype(int)
+    table["park_ids"] = table["park_ids"].apply(lambda v: v if isinstance(v, list) else [])
+    table = table.sort_values(["rev13_yi", "city"], ascending=[False, True], na_position="last",
+                              ignore_index=True)
+    rest = pd.concat([groups["unlocated"], groups["unidentified"]])
+    unassigned = {"count": len(rest), "ids": list(rest["id"]),
+                  2012: float(rest["rev12_yi"].sum()), 2013: float(rest["rev13_yi"].sum())}
+    outside = joined["name_zh"].isna()
+    return {"cities": table, "unassigned": unassigned, "outside_ids": list(joined.loc[outside, "id"]),
+            "plan": _plan("parks_revenue", targets), "basis": pv.DERIVED, "rule": EVEN_SPLIT_RULE}
+
+
+def cluster_revenue(clusters: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Every cluster with its sourced revenue figure (``rev_yi``, 亿元) where one is published."""
+    cols = ["id", "name_zh", "name_en", "city", "section", "rev_yi", "rev_year", "rev_basis",
+            "rnote_zh", "rnote_en", "loc_prec", "link_zh", "link_en"]
+    out = pd.DataFrame(clusters[cols]).copy()
+    out["located"] = clusters.geometry.notna().to_numpy()
+    return out.sort_values(["rev_yi", "id"], ascending=[False, True], na_position="last",
+                           ignore_index=True)
+
+
+def unlocated(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Features without geometry, per layer (listed, never drawn)."""
+    frames = []
+    for name, gdf in layers.items():
+        missing = gdf[gdf.geometry.isna()]
+        kind = missing["kind"] if "kind" in missing.columns else pd.Series("", index=missing.index)
+        frames.append(pd.DataFrame({
+            "layer": name, "id": missing["id"], "name_zh": missing["name_zh"],
+            "name_en": missing["name_en"], "kind": kind,
+            "status_zh": missing.get("status_zh", pd.Series("", index=missing.index)),
+            "status_en": missing.get("status_en", pd.Series("", index=missing.index))}))
+    return pd.concat(frames, ignore_index=True).fillna("")

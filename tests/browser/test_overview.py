@@ -1,0 +1,90 @@
+"""The overview map in headless Chromium, with every request outside the app blocked."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+#: drawn features per layer: polygon layers give a footprint and a marker per located row
+EXPECTED = {"zones": 22, "parks": 16, "clusters": 11, "projects": 13, "foxconn": 11}
+BOUNDARIES = {"province": 1, "city": 18, "county": 157}
+
+DRAWN = """() => {
+  const drawn = (layer) => layer.getLayers().filter(s => s._path && document.contains(s._path)).length;
+  const out = {};
+  for (const t of window.atlas.layers) { out[t.name] = drawn(t.group); }
+  for (const b of window.atlas.boundaries) { out[b.level] = drawn(b.layer); }
+  return out;
+}"""
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(page):
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield
+    assert errors == []
+
+
+def open_map(page, lang="zh"):
+    page.goto(f"{page.base_url}/?lang={lang}")
+    page.wait_for_function("window.atlasReady === true", timeout=15000)
+
+
+def test_every_layer_is_drawn_offline(page):
+    open_map(page)
+    assert page.evaluate(DRAWN) == {**EXPECTED, **BOUNDARIES}
+    svg_paths = page.locator(".leaflet-overlay-pane path, .leaflet-basemap-pane path").count()
+    assert svg_paths == sum(EXPECTED.values()) + sum(BOUNDARIES.values())
+    labels = page.locator(".leaflet-tooltip.atlas-label")
+    assert labels.count() == 8 and labels.first.inner_text().startswith("候选")
+    assert page.locator(".atlas-legend").is_visible()
+    assert page.blocked == [] and page.failed == []
+
+
+def test_layer_switcher_toggles_a_layer_and_the_export_link_follows(page):
+    open_map(page, "en")
+    box = page.locator(".leaflet-control-layers-overlays label", has_text="Foxconn sites")
+    export = page.locator("#atlas-export")
+    assert "layers=zones,parks,clusters,projects,foxconn,boundaries" in export.get_attribute("href")
+    box.locator("input").uncheck()
+    assert page.evaluate(DRAWN)["foxconn"] == 0
+    href = export.get_attribute("href")
+    assert "foxconn" not in href and "scope=province&bbox=" in href and href.endswith("&lang=en")
+    box.locator("input").check()
+    assert page.evaluate(DRAWN)["foxconn"] == EXPECTED["foxconn"]
+    assert page.blocked == [] and page.failed == []
+
+
+def test_filters_change_what_is_drawn(page):
+    open_map(page)
+    page.select_option("#atlas-filter-city", "洛阳市")
+    drawn = page.evaluate(DRAWN)
+    assert 0 < sum(drawn[n] for n in EXPECTED) < sum(EXPECTED.values())
+    cities = page.evaluate("""() => window.atlas.layers.flatMap(t => t.group.getLayers())
+                                 .map(s => s.feature.properties.city)""")
+    assert set(cities) == {"洛阳市"}
+    assert drawn["parks"] == 4  # two Luoyang candidates: footprint + marker each
+    page.select_option("#atlas-filter-sector", "新能源汽车")
+    drawn = page.evaluate(DRAWN)
+    assert drawn["projects"] == 1 and drawn["parks"] == 0  # 中航锂电 only
+    assert "显示 1 / 54 项" in page.inner_text("#atlas-count")
+    page.click("#atlas-filter-reset")
+    assert {k: v for k, v in page.evaluate(DRAWN).items() if k in EXPECTED} == EXPECTED
+    assert page.blocked == [] and page.failed == []
+
+
+def test_search_finds_a_feature_and_opens_its_popup(page):
+    open_map(page)
+    page.fill("#atlas-search", "鹤壁科技园")
+    result = page.locator("#atlas-results button")
+    assert result.count() == 1 and "富士康鹤壁科技园" in result.inner_text()
+    result.click()
+    popup = page.locator(".leaflet-popup-content .atlas-popup")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "富士康鹤壁科技园" in text and "12.6 亿元" in text and "有出处" in text and "位置精度" in text
+    page.fill("#atlas-search", "Sinopharm")
+    assert "未定位" in page.inner_text("#atlas-results")
+    page.fill("#atlas-search", "no such place")
+    assert page.inner_text("#atlas-results").strip() == "没有找到"
+    assert page.blocked == [] and page.failed == []

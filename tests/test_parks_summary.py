@@ -1,0 +1,56 @@
+"""Built-up area and revenue aggregates: derived shares add up to the plan, nothing dropped."""
+
+import pytest
+
+from parks.catalog import Catalog
+from parks.summary import built_up, cluster_revenue, revenue_by_city, slot_groups, unlocated
+
+
+@pytest.fixture(scope="module")
+def catalog(built_data):
+    return Catalog(built_data)
+
+
+def test_slots_split_into_located_unlocated_and_unidentified(catalog):
+    groups = slot_groups(catalog.layer("parks"))
+    assert {k: len(g) for k, g in groups.items()} == {"located": 8, "unlocated": 1, "unidentified": 7}
+    assert list(groups["unlocated"]["id"]) == ["park-09"]
+
+
+def test_built_up_groups_add_up_to_the_plan_50_and_65_km2(catalog):
+    b = built_up(catalog.layer("parks"))
+    assert (b["plan"][2012], b["plan"][2013]) == (50, 65) and b["plan"]["basis"] == "plan"
+    for year in (2012, 2013):
+        assert sum(g[year] for g in b["groups"].values()) == pytest.approx(b["plan"][year])
+    assert b["groups"]["located"][2013] == pytest.approx(8 * 65 / 16)
+    assert b["basis"] == "derived" and "÷ 16" in b["rule"][0]
+    assert len(b["rows"]) == 16  # the second batch has no figures and is not a slot
+
+
+def test_revenue_by_city_locates_parks_spatially_and_states_the_unassigned_share(catalog):
+    r = revenue_by_city(catalog.layer("parks"), catalog.boundaries("city", 0))
+    cities = r["cities"].set_index("city")
+    assert len(cities) == 18
+    assert cities.loc["洛阳市", "parks"] == 2 and cities.loc["洛阳市", "rev13_yi"] == pytest.approx(375)
+    assert cities.loc["商丘市", "park_ids"] == ["park-07"]  # 永城 lies in 商丘市
+    assert cities.loc["南阳市", "parks"] == 0
+    assert r["unassigned"]["count"] == 8 and r["unassigned"][2013] == pytest.approx(1500)
+    for year, col in ((2012, "rev12_yi"), (2013, "rev13_yi")):
+        total = cities[col].sum() + r["unassigned"][year]
+        assert total == pytest.approx(r["plan"][year])
+    assert (r["plan"][2012], r["plan"][2013]) == (1600, 3000)
+    assert r["outside_ids"] == []
+
+
+def test_cluster_revenue_lists_every_cluster_sourced_figures_first(catalog):
+    c = cluster_revenue(catalog.layer("clusters"))
+    assert len(c) == 12
+    assert list(c["id"][:2]) == ["clu-09", "clu-03"]
+    assert c.loc[0, "rev_yi"] == 313 and c.loc[0, "rev_basis"] == "sourced"
+    assert not c.loc[c["id"] == "clu-11", "located"].iloc[0]
+
+
+def test_unlocated_lists_features_without_geometry(catalog):
+    u = unlocated({name: catalog.layer(name) for name in ("parks", "projects", "zones")})
+    assert {"park-09", "park-16", "park-b2-5", "proj-07", "zone-08"} <= set(u["id"])
+    assert "park-01" not in set(u["id"])

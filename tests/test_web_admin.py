@@ -1,0 +1,142 @@
+"""The admin's layer import over HTTP: roles, upload → preview → correct → confirm, restore, CLI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fixtures_files import make_geojson, make_zip_slip, make_zipped_shapefile, parcels_gdf
+
+from parks import layer_versions as lv
+
+OFFICIAL = ["郑州航空港经济综合实验区", "洛阳高新区"]
+
+
+def official_zip(tmp_path, **kwargs):
+    gdf = parcels_gdf(2, names=OFFICIAL).rename(columns={"name": "YQMC", "code": "园区代码",
+                                                         "area_ha": "面积(公顷)"})
+    return make_zipped_shapefile(tmp_path, gdf, crs=4526, encoding="GBK", cpg=False, **kwargs)
+
+
+def upload(client, path, **form):
+    with open(path, "rb") as f:
+        data = {"layer": "parks", "mode": "replace", "crs": "", "encoding": "", "datum": "",
+                **form, "file": (f, path.name)}
+        return client.post("/admin/import", data=data, content_type="multipart/form-data")
+
+
+def token_of(response) -> str:
+    return re.search(r"/admin/import/([A-Za-z0-9_-]{16})$", response.headers["Location"]).group(1)
+
+
+def test_admin_only(client, sign_in):
+    assert client.get("/admin/").status_code == 302  # to sign-in
+    sign_in("land_staff")
+    assert client.get("/admin/").status_code == 403
+    assert client.post("/admin/import").status_code == 403
+
+
+def test_upload_preview_confirm_and_restore(app, client, sign_in, tmp_path):
+    sign_in("admin")
+    page = client.get("/admin/")
+    assert page.status_code == 200 and "图层导入" in page.text
+    response = upload(client, official_zip(tmp_path))
+    assert response.status_code == 302
+    token = token_of(response)
+    preview = client.get(f"/admin/import/{token}")
+    html = preview.text
+    assert preview.status_code == 200
+    assert "郑州航空港经济综合实验区" in html and "EPSG:4526" in html and "GBK" in html
+    assert 'id="preview-table"' in html and "0.06" in html  # 6 公顷 shown as 0.06 km²
+    assert "新增 2，删除 21" in html or "2 added, 21 removed" in html
+    assert lv.current_version(app.config["DATA_DIR"], "parks") is None  # nothing swapped yet
+
+    response = client.post(f"/admin/import/{token}/commit", data={"reason": "正式红线"})
+    assert response.status_code == 302
+    assert client.get("/api/layers/parks").get_json()["features"][0]["properties"]["name_zh"] == OFFICIAL[0]
+    from parks.models import Quota
+    from web.auth import database
+
+    with app.app_context(), database().read() as session:  # the ledger learns the new parks
+        assert session.query(Quota).filter_by(area_id="DK001").count() == 1
+    history = client.get("/admin/layers/parks")
+    assert "正式红线" in history.text and history.text.count("恢复此版本") == 1
+    audit = client.get("/quota/audit")
+    if audit.status_code == 200:
+        assert "layer.import" in audit.text
+    versions = lv.versions(app.config["DATA_DIR"], "parks")
+    response = client.post("/admin/layers/parks/restore", data={"version": versions[1]["version"]})
+    assert response.status_code == 302
+    assert len(client.get("/api/layers/parks").get_json()["features"]) == 21
+    assert client.get(f"/admin/import/{token}").status_code == 404  # staged upload gone
+
+
+def test_correcting_the_mapping_and_blocked_commit(app, client, sign_in, tmp_path):
+    sign_in("admin")
+    token = token_of(upload(client, official_zip(tmp_path)))
+    # Map the name to a column that is empty for nobody but duplicate the ID: errors block.
+    client.post(f"/admin/import/{token}/mapping", data={"map_id": "面积(公顷)", "map_name_zh": "YQMC",
+                                                        "mode": "replace"})
+    preview = client.get(f"/admin/import/{token}")
+    assert "duplicate" in preview.text or "重复" in preview.text
+    response = client.post(f"/admin/import/{token}/commit")
+    assert response.status_code == 400
+    assert lv.current_version(app.config["DATA_DIR"], "parks") is None
+    client.post(f"/admin/import/{token}/mapping", data={"map_id": "园区代码", "map_name_zh": "YQMC",
+                                                        "map_a13_km2": "面积(公顷)", "unit_a13_km2": "mu"})
+    preview = client.get(f"/admin/import/{token}")
+    assert "没有错误" in preview.text
+    assert client.post(f"/admin/import/{token}/commit").status_code == 302
+    served = client.get("/api/layers/parks").get_json()["features"][0]["properties"]
+    assert served["a13_km2"] == pytest.approx(6.0 / 1500)  # 6 read as 亩 → km²
+    assert served["geom_basis"] == "user" and served["imp_file"] == "parcels.zip"
+
+
+@pytest.mark.parametrize(("maker", "code"), [
+    (lambda tmp: make_zip_slip(tmp), "zip_slip"),
+    (lambda tmp: official_zip(tmp, prj=False, drop=(".dbf",)), "missing_part"),
+    (lambda tmp: make_geojson(tmp, None), "empty"),
+])
+def test_unreadable_uploads_are_refused_and_not_kept(app, client, sign_in, tmp_path, maker, code):
+    sign_in("admin")
+    response = upload(client, maker(tmp_path))
+    assert response.status_code == 400
+    assert 'id="import-error"' in response.text
+    staged = list((tmp_path / "instance" / "imports").glob("*")) if (tmp_path / "instance").exists() else []
+    assert staged == []
+
+
+def test_ambiguous_crs_offers_the_candidates(client, sign_in, tmp_path):
+    sign_in("admin")
+    gdf = parcels_gdf(1).rename(columns={"name": "名称"})
+    response = upload(client, make_zipped_shapefile(tmp_path, gdf, crs=4547, prj=False))
+    assert response.status_code == 400
+    assert 'id="crs-candidates"' in response.text and "EPSG:4547" in response.text
+    response = upload(client, make_zipped_shapefile(tmp_path, gdf, crs=4547, prj=False, zip_name="b.zip"),
+                      crs="4547")
+    assert response.status_code == 302
+
+
+def test_cli_import_history_and_restore(app, runner, tmp_path):
+    path = official_zip(tmp_path)
+    result = runner.invoke(args=["import-layer", "parks", str(path), "--yes",
+                                 "--mapping", "id=园区代码,name_zh=YQMC,a13_km2=面积(公顷):ha"])
+    assert result.exit_code == 0, result.output
+    assert "imported parks as version" in result.output and "EPSG:4526" in result.output
+    listing = runner.invoke(args=["layer-versions", "parks"]).output
+    assert listing.count("\n") == 2 and listing.startswith("*")
+    old = listing.splitlines()[1].split()[0]
+    assert runner.invoke(args=["restore-layer", "parks", old]).exit_code == 0
+    bad = runner.invoke(args=["import-layer", "parks", str(path), "--yes", "--mapping", "id=nope"])
+    assert bad.exit_code != 0 and "not imported" in bad.output
+
+
+def test_dropped_file_is_imported_at_start(data_dir, tmp_path):
+    from app import create_app
+
+    official_zip(data_dir / "shapefiles", zip_name="parks.zip")
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATA_DIR": str(data_dir),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'drop.db'}", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    names = [f["properties"]["name_zh"] for f in client.get("/api/layers/parks").get_json()["features"]]
+    assert names == OFFICIAL

@@ -1,0 +1,102 @@
+"""The /export/ page, GET /api/export and /api/export/pack, and `flask export map|pack`."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+
+def test_export_page_is_prefilled_from_the_map_link(client):
+    r = client.get("/export/?scope=province&bbox=112.1,33.5,115.25,35.6&layers=parks,boundaries&lang=en")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'name="bbox" value="112.1,33.5,115.25,35.6"' in html
+    assert 'value="parks" checked' in html and 'value="boundaries" checked' in html
+    assert 'value="zones" checked' not in html
+    assert '<option value="province" selected>' in html
+    assert "Export print-quality maps" in html and "candidate" in html
+
+
+def test_export_page_selects_a_park_scope_and_says_what_was_wrong(client):
+    html = client.get("/export/?scope=park:park-03").get_data(as_text=True)
+    assert '<option value="park:park-03" selected>' in html
+    bad = client.get("/export/?scope=park:nope").get_data(as_text=True)
+    assert 'id="export-problem"' in bad and "Unknown park" in bad
+    assert "dpi must be" in client.get("/export/?dpi=5").get_data(as_text=True)
+
+
+def test_export_is_in_the_navigation(client):
+    assert 'href="/export/"' in client.get("/export/").get_data(as_text=True)
+
+
+def test_api_export_png_download(client, app):
+    r = client.get("/api/export?scope=city:洛阳市&dpi=150&layers=boundaries,parks,zones")
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    img = Image.open(io.BytesIO(r.data))
+    assert img.size == (1240, 1754) and img.info["dpi"][0] == pytest.approx(150, abs=0.05)
+    assert r.headers["X-Data-Version"] == img.info["DataVersion"]
+
+
+def test_api_export_with_form_checkboxes_and_inline_preview(client):
+    r = client.get("/api/export?scope=province&layers=&layers=parks&format=svg&dpi=72&inline=1"
+                   "&title=Investment+map&lang=en")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    assert r.headers["Content-Disposition"].startswith("inline;")
+    svg = r.get_data(as_text=True)
+    assert ">Investment map</text>" in svg and 'id="layer-parks"' in svg and 'id="boundary-county"' not in svg
+
+
+@pytest.mark.parametrize("query,code", [
+    ("scope=county:1", "bad_scope"), ("scope=park:park-99", "bad_scope"), ("scope=park:park-12", "unlocated"),
+    ("layers=roads", "bad_layer"), ("paper=Letter", "bad_parameter"), ("format=jpg", "bad_parameter"),
+    ("dpi=301", "bad_dpi"), ("title=" + "x" * 61, "bad_title"), ("bbox=0,0,1,1", "bad_bbox"),
+])
+def test_bad_export_input_is_a_bilingual_400(client, query, code):
+    r = client.get(f"/api/export?{query}")
+    assert r.status_code == 400
+    assert r.json["error"] == code and r.json["message_zh"] and r.json["message_en"]
+
+
+def test_api_pitch_pack_pdf(client):
+    r = client.get("/api/export/pack?parks=park-05&dpi=72&lang=en")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.data))
+    assert len(reader.pages) == 2
+    assert "candidate" in reader.pages[0].extract_text().lower()
+
+
+def test_api_pitch_pack_bad_input(client):
+    assert client.get("/api/export/pack?format=rar").status_code == 400
+    r = client.get("/api/export/pack?parks=park-13")
+    assert r.status_code == 400 and r.json["error"] == "bad_parks"
+
+
+def test_cli_export_map_writes_the_file(runner, tmp_path):
+    out = tmp_path / "sheet.pdf"
+    result = runner.invoke(args=["export", "map", "--scope", "park:park-01", "--format", "pdf", "--dpi", "72",
+                                 "--title", "航空港区招商", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "航空港区招商" in PdfReader(out).pages[0].extract_text()
+
+
+def test_cli_export_map_bad_input_exits_2_with_both_languages(runner, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(args=["export", "map", "--paper", "B5", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "paper 须为" in result.output and "paper must be one of" in result.output
+    assert not any(out.iterdir())
+
+
+def test_cli_export_pack_zip_with_progress(runner, tmp_path):
+    result = runner.invoke(args=["export", "pack", "--parks", "park-02,park-03", "--format", "zip",
+                                 "--dpi", "72", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [path] = list(tmp_path.glob("*.zip"))
+    assert len(zipfile.ZipFile(path).namelist()) == 3
+    assert "pages" in result.output  # the progress bar

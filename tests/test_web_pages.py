@@ -1,0 +1,132 @@
+"""The planners' pages over HTTP: both languages, key content, exports linked, nothing external."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+
+PAGES = ("/", "/parks/", "/parks/park-01", "/parks/park-09", "/parks/park-b2-1", "/views/built-up",
+         "/views/revenue", "/views/revenue?year=2012")
+EXTERNAL_ASSET = re.compile(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', re.I)
+
+
+def export_href(scope: str, theme: str | None = None) -> str:
+    """The href of an export link, as url_for writes it (scope quoted, theme after it)."""
+    query = urlencode({"scope": scope} | ({"theme": theme} if theme else {}), safe=":")
+    return f'href="/export/?{query.replace("&", "&amp;")}"'
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("lang", ("zh", "en"))
+def test_page_renders_in_both_languages_with_nothing_external(client, path, lang):
+    sep = "&" if "?" in path else "?"
+    r = client.get(f"{path}{sep}lang={lang}")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert f'<html lang="{"en" if lang == "en" else "zh-CN"}">' in html
+    assert not EXTERNAL_ASSET.search(html)
+    assert "cdn" not in html.lower()
+    assert "$(" not in html  # no jQuery is served, so nothing may call it
+    if lang == "en":
+        assert "河南省战略性新兴产业地图" not in html and "Henan SEI Atlas" in html
+
+
+def test_overview_has_switcher_legend_search_filters_panel_and_export(client):
+    html = client.get("/?lang=zh").get_data(as_text=True)
+    assert "L.control.layers" in html and "atlas-legend" in html
+    assert 'id="atlas-search"' in html
+    for key in ("industry", "sector", "city"):
+        assert f'id="atlas-filter-{key}"' in html
+    assert '<option value="洛阳市">洛阳市</option>' in html
+    assert "16个省级示范园区总建成面积" in html and "3,000" in html  # plan targets panel
+    assert "国药集团所在示范园区" in html and "第10–16个名额" in html  # unlocated, listed
+    assert 'id="atlas-export"' in html and export_href("province") in html
+    assert "/static/js/atlas.js" in html and "/vendor/leaflet/leaflet.js" in html
+    assert "候选" in html
+
+
+def test_overview_english_is_complete(client):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    for text in ("Search by name", "Filter", "Plan targets", "Unlocated (listed, not drawn)",
+                 "Candidate \\u00b7 Luoyang", "Location precision",
+                 '<option value="洛阳市">Luoyang</option>'):
+        assert text in html
+    assert "按名称搜索" not in html and "规划指标" not in html
+
+
+def test_optional_tile_layer_only_when_configured(app, client):
+    assert "L.tileLayer" not in client.get("/").get_data(as_text=True)
+    app.config.update(TILE_URL="http://tiles.intranet/{z}/{x}/{y}.png", TILE_ATTRIBUTION="Intranet WMTS")
+    html = client.get("/").get_data(as_text=True)
+    assert "L.tileLayer" in html and "tiles.intranet" in html and "Intranet WMTS" in html
+
+
+def test_park_list_shows_16_slots_and_marks_candidates(client):
+    html = client.get("/parks/?lang=zh").get_data(as_text=True)
+    assert html.count('<tr data-id="park-') == 21
+    assert html.count('class="tag candidate"') == 9
+    assert "名单未公开" in html and "推算" in html
+
+
+def test_park_page_has_map_figures_with_basis_nearby_evidence_and_export(client):
+    html = client.get("/parks/park-04?lang=zh").get_data(as_text=True)
+    assert "folium-map" in html and "L.geoJson" in html
+    assert "3.13" in html and "4.06" in html and "basis-derived" in html and "规划总量 ÷ 16" in html
+    assert '<tr data-id="proj-08">' in html and "在示意范围内" in html
+    assert '<tr data-id="zone-02">' in html and "4.9 km" in html
+    assert "七二五研究所" in html and "comelan.com" in html  # evidence and sources
+    assert export_href("park:park-04") in html and "导出 Export" in html
+
+
+def test_unlocated_park_page_has_no_map(client):
+    html = client.get("/parks/park-09?lang=en").get_data(as_text=True)
+    assert "folium-map" not in html and "Unlocated: no map is drawn." in html
+    assert export_href("park:park-09") in html
+    assert "nan" not in re.sub(r"<[^>]+>", " ", html).split()
+
+
+def test_unknown_park_is_a_bilingual_404(client):
+    r = client.get("/parks/park-99")
+    assert r.status_code == 404
+    html = r.get_data(as_text=True)
+    assert "找不到该页面或数据。" in html and "Not found." in html
+
+
+def test_built_up_view_states_plan_and_derived_split(client):
+    html = client.get("/views/built-up?lang=zh").get_data(as_text=True)
+    assert "50 km² → 65 km²" in html and "basis-plan" in html
+    assert "平均分配" in html and "basis-derived" in html
+    assert html.count('<tr data-id="park-') == 16
+    en = client.get("/views/built-up?lang=en").get_data(as_text=True)
+    assert "even split" in en and "Unidentified slots" in en
+
+
+def test_revenue_view_cities_clusters_unassigned_plan_and_exports(client):
+    html = client.get("/views/revenue?lang=zh").get_data(as_text=True)
+    assert "1,600亿元 → 3,000亿元" in html
+    assert '<tr data-city="洛阳市">' in html
+    assert export_href("city:洛阳市", "revenue") in html
+    assert export_href("cluster:clu-09", "revenue") in html and "313" in html
+    assert export_href("province", "revenue") in html
+    assert "未分配到市的名额：8个" in html and "1,500" in html and "50.0%" in html
+    y2012 = client.get("/views/revenue?year=2012&lang=en").get_data(as_text=True)
+    assert "By city (2012, derived)" in y2012 and "800" in y2012
+    assert "nan" not in re.sub(r"<[^>]+>", " ", y2012).split()
+
+
+def test_revenue_view_refuses_a_bad_year(client):
+    r = client.get("/views/revenue?year=1999")
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "year 须为 2012 或 2013" in html and "year must be 2012 or 2013" in html
+
+
+def test_language_switch_keeps_the_query(client):
+    html = client.get("/views/revenue?year=2012&lang=zh").get_data(as_text=True)
+    assert re.search(r'href="/views/revenue\?year=2012&amp;lang=en"', html)
+
+
+def test_navigation_links_the_pages(client):
+    html = client.get("/parks/").get_data(as_text=True)
+    for href in ('href="/"', 'href="/parks/"', 'href="/views/built-up"', 'href="/views/revenue"'):
+        assert href in html
