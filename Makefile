@@ -4,14 +4,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test lint bench browser-deps
+.PHONY: setup run test test-sqlite test-postgres serve lint bench bench-load browser-deps
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,postgres]'
 	touch $@
 
 run: setup
@@ -20,9 +20,25 @@ run: setup
 browser-deps:
 	bash scripts/install-browser.sh
 
+# Both database legs: SQLite (the default), then the whole suite again on a throwaway
+# PostgreSQL + PostGIS cluster (scripts/with-postgres.sh installs and starts it). ~2 min each.
 test: setup browser-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 -q
+	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q
+
+test-sqlite: setup browser-deps
+	$(PY) -m pytest -n 2 -q
+
+test-postgres: setup browser-deps
+	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q
+
+# Production server (gunicorn or waitress; needs SEI_ATLAS_SECRET_KEY): docs/README-ops.md
+serve: setup
+	VENV=$(VENV) bash scripts/serve-production.sh
 
 bench: setup browser-deps
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+bench-load: setup
+	$(PY) benchmarks/bench_load.py

@@ -1,7 +1,7 @@
 """Henan SEI Atlas — the Flask application factory.
 
 ``python app.py`` serves on http://127.0.0.1:5000 (development server); production serving
-is `waitress-serve --call app:create_app` (see README, "Operations").
+is ``scripts/serve-production.sh`` (gunicorn or waitress, see docs/README-ops.md).
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ DEFAULTS = {
     "TILE_URL": "",  # optional online/intranet tile layer, off by default
     "TILE_ATTRIBUTION": "",
     "DEFAULT_LANG": "zh",
+    # operations (docs/README-ops.md)
+    "SESSION_COOKIE_SECURE": False,  # True when served over https
+    "PROXY_FIX": 0,  # number of reverse proxies in front (X-Forwarded-For/-Proto trusted)
+    "REQUEST_LOG": "-",  # JSON request lines: "-" stderr, a file path, or "" for none
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://… or memcached://… to share between workers
+    "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",  # failed sign-ins per address
+    "UPLOAD_RATE_LIMIT": "20 per minute; 300 per hour",  # parcel checks and imports per user
 }
 
 
@@ -29,7 +36,10 @@ def _from_env(app: Flask) -> None:
     for key, default in DEFAULTS.items():
         value = os.environ.get(f"SEI_ATLAS_{key}")
         if value is not None:
-            app.config[key] = int(value) if isinstance(default, int) else value
+            if isinstance(default, bool):
+                app.config[key] = value.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                app.config[key] = int(value) if isinstance(default, int) else value
 
 
 def create_app(test_config: dict | None = None) -> Flask:

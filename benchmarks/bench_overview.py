@@ -44,7 +44,7 @@ def measure(browser, url: str, lang: str) -> dict:
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url)
                else (outside.append(route.request.url), route.abort()))
     page.goto(f"{url}/?lang={lang}")
-    page.wait_for_function("window.atlasReady === true", timeout=30000)
+    page.wait_for_function("() => window.atlasReady === true", timeout=30000)
     result = page.evaluate(RESOURCES)
     context.close()
     if outside:

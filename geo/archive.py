@@ -7,7 +7,9 @@ counted while copying, so a zip that lies about its sizes is stopped as well.
 
 from __future__ import annotations
 
+import errno
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from geo.errors import GeoInputError
@@ -105,9 +107,17 @@ def extract_zip(path: Path, dest: Path, *, max_bytes: int = MAX_UNPACKED_BYTES,
                     budget -= copy_capped(src, dst, budget)
                 out.append(target)
             return out
-    except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
-        raise GeoInputError(
-            "压缩包已损坏或使用了不支持的压缩方式（如加密），无法解压。请重新打包（标准 ZIP）后上传。",
-            "The zip is damaged or uses an unsupported method (e.g. encryption). Re-create it as a "
-            "standard ZIP and upload again.",
-            code="bad_zip") from exc
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, zlib.error) as exc:
+        raise _bad_zip() from exc  # RuntimeError: encrypted; zlib.error: damaged deflate data
+    except OSError as exc:  # a member name too long for the file system, offsets past the end
+        if exc.errno not in (errno.ENAMETOOLONG, errno.EINVAL):
+            raise
+        raise _bad_zip() from exc
+
+
+def _bad_zip() -> GeoInputError:
+    return GeoInputError(
+        "压缩包已损坏或使用了不支持的压缩方式（如加密），无法解压。请重新打包（标准 ZIP）后上传。",
+        "The zip is damaged or uses an unsupported method (e.g. encryption). Re-create it as a "
+        "standard ZIP and upload again.",
+        code="bad_zip")

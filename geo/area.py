@@ -36,7 +36,10 @@ def gk_area_m2(geoms, crs=CGCS2000) -> tuple[np.ndarray, np.ndarray]:
     geoms = np.asarray(geoms, dtype=object)
     lonlat = transform_geoms(geoms, crs, CGCS2000) if crs != CGCS2000 else geoms
     lons = shapely.get_x(shapely.centroid(lonlat))
-    codes = np.array([gk_epsg(lon) for lon in lons], dtype=int)
+    meridians = np.round(lons / 3.0) * 3.0
+    codes = np.zeros(len(geoms), dtype=int)
+    for cm in np.unique(meridians):  # a handful of zones: one check per zone, not per parcel
+        codes[meridians == cm] = gk_epsg(float(cm))
     areas = np.zeros(len(geoms))
     for code in np.unique(codes):
         mask = codes == code

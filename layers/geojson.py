@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import pandas as pd
 
 from geo.crs import WGS84, is_geographic_cgcs2000_like
+from layers.downloads import layer_frame
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
-from parks.catalog import BOUNDARY_LEVELS, LAYERS, WEB_TOLERANCE_M, Catalog
+from parks.catalog import LAYERS, WEB_TOLERANCE_M, Catalog
 
 CRS_NOTE = ("CGCS2000 (EPSG:4490) coordinates served as EPSG:4326; the two differ by centimetres.")
 
@@ -42,15 +42,10 @@ def layer_geojson_text(catalog: Catalog, name: str, *, level: str | None = None,
 def layer_feature_collection(catalog: Catalog, name: str, *, level: str | None = None,
                              tolerance_m: float | None = None) -> dict:
     info = LAYERS[name]
-    if name == "boundaries":
-        levels = [level] if level else list(BOUNDARY_LEVELS)
-        tol = WEB_TOLERANCE_M if tolerance_m is None else tolerance_m
-        frames = [catalog.boundaries(lv, tol) for lv in levels]
-        gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
-        extra = {"credit_zh": CREDIT_ZH, "credit_en": CREDIT_EN, "tolerance_m": tol}
-    else:
-        gdf = catalog.layer(name)
-        extra = {}
+    tol = WEB_TOLERANCE_M if tolerance_m is None else tolerance_m
+    gdf = layer_frame(catalog, name, level=level, tolerance_m=tol)
+    extra = ({"credit_zh": CREDIT_ZH, "credit_en": CREDIT_EN, "tolerance_m": tol}
+             if name == "boundaries" else {})
     fc = to_geojson_dict(gdf)
     fc.update({"name": name, "title_zh": info.title_zh, "title_en": info.title_en,
                "crs_note": CRS_NOTE, "data_version": catalog.data_version(), **extra})

@@ -23,8 +23,8 @@ from parks.cities import CITY_EN
 
 #: boundary simplification for print, metres (0 = full resolution)
 PROVINCE_TOLERANCE_M = 100.0
-#: a park sheet shows at least this much ground around the park, metres
-PARK_CONTEXT_M = 40_000.0
+#: a park sheet shows at least this much ground across, metres (the footprint ~1/5 of it)
+PARK_CONTEXT_M = 12_000.0
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class Catalog:
         self.data_dir = Path(data_dir)
         self._cache: dict[str, tuple[float, gpd.GeoDataFrame]] = {}
         self._simplified: dict[tuple, gpd.GeoDataFrame] = {}
+        self._joined: dict[str, tuple[tuple, gpd.GeoDataFrame]] = {}
         self._lock = threading.Lock()
         self._version: tuple | None = None  # (file signature, digest): hash only on change
 
@@ -103,16 +104,21 @@ class Catalog:
         })
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
-        """A thematic layer with its evidence, source and precision note joined on."""
+        """A thematic layer with its evidence, source and precision note joined on (a copy:
+        the join is kept per file version, as a page asks for the same layer many times)."""
         if name not in LAYERS or name == "boundaries":
             raise KeyError(name)
         gdf = self._read(name)
-        if "src_id" in gdf.columns:
-            ev = self._evidence
-            gdf = gdf.merge(ev, how="left", on="src_id")
-            gdf[["evidence", "source", "prec_note"]] = gdf[
-                ["evidence", "source", "prec_note"]].fillna("")
-        return gdf
+        stamp = self._cache[name][0]
+        cached = self._joined.get(name)
+        if cached is None or cached[0] != stamp:
+            joined = gdf
+            if "src_id" in gdf.columns:
+                joined = gdf.merge(self._evidence, how="left", on="src_id")
+                joined[["evidence", "source", "prec_note"]] = joined[
+                    ["evidence", "source", "prec_note"]].fillna("")
+            cached = self._joined[name] = (stamp, joined)
+        return cached[1].copy()
 
     def boundaries(self, level: str, tolerance_m: float = WEB_TOLERANCE_M) -> gpd.GeoDataFrame:
         """Boundaries of ``level`` simplified as one coverage (no gaps or slivers between

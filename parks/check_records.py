@@ -20,19 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.crs import CGCS2000
-from geo.errors import GeoInputError
 from geo.vector_io import read_vector
 from parks import audit, ledger
 from parks.checks import CheckResult, check_parcels, with_none
 from parks.db import Database
+from parks.ledger import NotFound, valid_id
 from parks.models import ParcelCheck
 
 #: columns of a result row kept as JSON lists
 _LIST_COLUMNS = ("overlap_ids", "upload_overlaps")
-
-
-class NotFound(GeoInputError):
-    status = 404
 
 
 @dataclass
@@ -102,7 +98,7 @@ def save_check(db: Database, result: CheckResult, *, actor: str, filename: str, 
 
 
 def load_check(session: Session, check_id: int) -> StoredCheck:
-    record = session.get(ParcelCheck, check_id)
+    record = session.get(ParcelCheck, check_id) if valid_id(check_id) else None
     if record is None:
         raise NotFound(f"没有编号为 {check_id} 的核查记录。", f"There is no check {check_id}.",
                        code="no_check")

@@ -41,6 +41,18 @@ class LedgerError(GeoInputError):
     status = 409
 
 
+class NotFound(GeoInputError):
+    status = 404
+
+
+#: database ids are 32-bit on PostgreSQL; anything outside cannot exist
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: int) -> bool:
+    return 1 <= value <= MAX_ID
+
+
 def seed_rule() -> tuple[float, str]:
     """The derived per-park quota (m²) and the rule that gives it, from the plan's targets."""
     t = plan_target("parks_built_area")
@@ -99,8 +111,8 @@ def _lock_quota(session: Session, area_id: str, year: int) -> Quota | None:
                            .with_for_update()).scalar_one_or_none()
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
+def _require_reason(reason) -> str:
+    reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
         raise GeoInputError("请填写理由（将记入审计记录）。",
                             "Give a reason (it goes into the audit trail).", code="reason_required")
@@ -183,8 +195,8 @@ def set_quota(db: Database, area_id: str, year: int, quota_m2: float, *, actor: 
         if q is None:
             known = session.scalars(select(Quota).where(Quota.area_id == area_id).limit(1)).first()
             if known is None:
-                raise GeoInputError(f"台账中没有“{area_id}”。", f"The ledger has no area '{area_id}'.",
-                                    code="unknown_area")
+                raise NotFound(f"台账中没有“{area_id}”。", f"The ledger has no area '{area_id}'.",
+                               code="unknown_area")
             q = Quota(area_id=area_id, year=year, kind=known.kind, name_zh=known.name_zh,
                       name_en=known.name_en, quota_m2=None, basis=pv.NONE, rule="")
             session.add(q)
@@ -279,10 +291,10 @@ def _change_status(db: Database, alloc_id: int, new: str, allowed: tuple[str, ..
                    reason: str) -> Allocation:
     reason = _require_reason(reason)
     with db.write() as session:
-        alloc = session.get(Allocation, alloc_id)
+        alloc = session.get(Allocation, alloc_id) if valid_id(alloc_id) else None
         if alloc is None:
-            raise GeoInputError(f"台账中没有编号为 {alloc_id} 的地块。",
-                                f"The ledger has no parcel {alloc_id}.", code="unknown_allocation")
+            raise NotFound(f"台账中没有编号为 {alloc_id} 的地块。", f"The ledger has no parcel {alloc_id}.",
+                           code="unknown_allocation")
         _lock_quota(session, alloc.area_id, alloc.year)
         session.refresh(alloc)
         if alloc.status not in allowed:

@@ -3,11 +3,15 @@ and — for browser tests — a live server on 127.0.0.1 with headless Chromium.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import uuid
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -31,17 +35,51 @@ def data_dir(built_data, tmp_path) -> Path:
     return target
 
 
+TEST_DATABASE_URL = os.environ.get("SEI_ATLAS_TEST_DATABASE_URL")  # scripts/with-postgres.sh
+
+
+@contextmanager
+def fresh_schema(url: str):
+    """A new, empty PostgreSQL schema in the database at ``url`` (PostGIS stays reachable in
+    ``public``); yields a URL whose connections use it, and drops it afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, poolclass=NullPool)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema},public"}) \
+            .render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture
-def app(data_dir, tmp_path):
+def database_url(tmp_path):
+    """A SQLite file per test, or a fresh schema on PostgreSQL when SEI_ATLAS_TEST_DATABASE_URL is set."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with fresh_schema(TEST_DATABASE_URL) as url:
+        yield url
+
+
+@pytest.fixture
+def app(data_dir, tmp_path, database_url):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "DATA_DIR": str(data_dir),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
     })
     app.instance_path = str(tmp_path / "instance")
     yield app
+    app.extensions["atlas_db"].dispose()
 
 
 @pytest.fixture
@@ -150,12 +188,12 @@ POSTGRES_URL = _postgres_url()
 @pytest.fixture(params=["sqlite", *(["postgresql"] if POSTGRES_URL else [])])
 def ledger_db(request, tmp_path):
     """A fresh :class:`parks.db.Database` on a SQLite file; also on PostgreSQL when
-    ``SEI_ATLAS_TEST_POSTGRES_URL`` names a database (its tables are dropped first)."""
-    from parks.db import Base, Database
+    ``SEI_ATLAS_TEST_POSTGRES_URL`` names a database (in a schema of its own)."""
+    from parks.db import Database
 
-    db = Database(f"sqlite:///{tmp_path / 'ledger.db'}" if request.param == "sqlite" else POSTGRES_URL)
-    if not db.is_sqlite:
-        Base.metadata.drop_all(db.engine)
-    db.create_all()
-    yield db
-    db.dispose()
+    with ExitStack() as stack:  # PostgreSQL: a fresh schema per test, so parallel workers never meet
+        db = Database(f"sqlite:///{tmp_path / 'ledger.db'}" if request.param == "sqlite"
+                      else stack.enter_context(fresh_schema(POSTGRES_URL)))
+        db.create_all()
+        yield db
+        db.dispose()

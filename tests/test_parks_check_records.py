@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from geo.errors import GeoInputError
 from parks import audit, ledger
 from parks.catalog import Catalog
-from parks.check_records import NotFound, load_check, run_check
+from parks.check_records import load_check, run_check
 from parks.checks import quota_areas
 from parks.db import Database
+from parks.ledger import NotFound
 from parks.models import AuditEntry, ParcelCheck
 
 PARK01 = (113.846, 34.549)  # 3 parcels of 6 ha fit inside park-01's schematic circle from here
@@ -69,8 +70,9 @@ def test_bad_input_writes_nothing(setup, tmp_path):
     assert (count(db, ParcelCheck), count(db, AuditEntry)) == before
 
 
-def test_missing_check_is_not_found(setup):
+@pytest.mark.parametrize("check_id", [999, 0, -5, 10**25])
+def test_missing_check_is_not_found(setup, check_id):
     db, _ = setup
     with pytest.raises(NotFound) as err, db.read() as s:
-        load_check(s, 999)
+        load_check(s, check_id)
     assert err.value.status == 404

@@ -328,3 +328,25 @@ def test_viewer_can_check_but_sees_no_decision_forms(client, sign_in, tmp_path, 
     r = client.post(f"/quota/checks/{r.json['check_id']}/parcels/1/reserve", data={"reason": "x"})
     assert r.status_code == 403
     assert client.get("/quota/audit").status_code == 403
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("post", "/api/quota/reserve", {"check_id": -10**25, "parcel_no": 1, "reason": "x"}),
+    ("post", "/api/quota/reserve", {"check_id": 10**25, "parcel_no": 1, "reason": "x"}),
+    ("post", "/api/quota/allocations/99999999999999999999/approve", {"reason": "x"}),
+    ("get", "/api/quota/checks/99999999999999999999", None),
+    ("post", "/api/quota/areas/nowhere/quota", {"quota_ha": 1, "reason": "x"}),
+])
+def test_unknown_ids_are_404(client, clerk, method, url, body):
+    r = getattr(client, method)(url, json=body)
+    assert r.status_code == 404, r.json
+    assert r.json["message_zh"] and r.json["message_en"]
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"quota_ha": [1], "reason": "x"},
+                                  {"quota_ha": 1, "reason": {"a": 1}}, {"quota_ha": "abc", "reason": "x"},
+                                  {"quota_ha": -1, "reason": "x"}])
+def test_malformed_json_bodies_are_400(client, clerk, body):
+    r = client.post("/api/quota/areas/zone-01/quota", json=body)
+    assert r.status_code == 400, r.json
+    assert r.json["error"] in ("bad_quota", "reason_required")

@@ -25,7 +25,7 @@ def add_nav(app: Flask, endpoint: str, zh: str, en: str, *, order: int = 50) -> 
 
 
 def init_app(app: Flask) -> None:
-    from web import admin, api, assets, auth, cli, errors, export, i18n, ogc, pages, quota
+    from web import admin, api, assets, auth, cli, errors, export, i18n, ogc, ops, pages, quota
 
     ensure_data(app.config["DATA_DIR"])
     app.extensions["atlas_catalog"] = Catalog(app.config["DATA_DIR"])
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     Compress(app)
     for module in (i18n, errors, cli):
         module.init_app(app)
-    for module in (assets, api, pages, auth, quota, export, ogc, admin):
+    for module in (ops, assets, api, pages, auth, quota, export, ogc, admin):
         if hasattr(module, "init_app"):
             module.init_app(app)
         app.register_blueprint(module.bp)

@@ -65,17 +65,23 @@ def _overview_context(lang: str) -> dict:
             "prefetch": [f"{b['url']}&tolerance={first_tolerance}" for b in map_config["boundaries"]]}
 
 
+def _cached(page: str, build, *key):
+    """``build()`` (a page's map and figures), kept per page, ``key``, language, data version
+    and configuration: maps are rebuilt only when the data or the settings change."""
+    lang, config, version = current_lang(), current_app.config, catalog().data_version()
+    full = (page, *key, lang, version, config["TILE_URL"], config["TILE_ATTRIBUTION"], request.script_root)
+    cache = current_app.extensions.setdefault("atlas_page_maps", {})
+    if full not in cache:
+        for old in [k for k in cache if version not in k]:  # keep one data version only
+            cache.pop(old, None)
+        cache[full] = build()
+    return cache[full]
+
+
 @bp.get("/")
 def overview():
-    """The overview map; its rendering is kept per language, data version and configuration."""
-    lang, config, version = current_lang(), current_app.config, catalog().data_version()
-    key = (lang, version, config["TILE_URL"], config["TILE_ATTRIBUTION"], request.script_root)
-    cache = current_app.extensions.setdefault("atlas_overview_pages", {})
-    if key not in cache:
-        for old in [k for k in cache if k[1] != version]:  # keep one data version only
-            del cache[old]
-        cache[key] = _overview_context(lang)
-    return render_template("overview.html", **cache[key])
+    """The overview map (kept per language, data version and configuration)."""
+    return render_template("overview.html", **_cached("overview", lambda: _overview_context(current_lang())))
 
 
 @bp.get("/parks/")
@@ -85,8 +91,7 @@ def park_list():
                            built=summary.built_up(parks))
 
 
-@bp.get("/parks/<park_id>")
-def park(park_id: str):
+def _park_context(park_id: str) -> dict:
     cat = catalog()
     try:
         record = park_record(cat, park_id)
@@ -96,16 +101,24 @@ def park(park_id: str):
     m = park_map(cat, park_id, near, lang=current_lang(), detail_url=_detail_url,
                  vendor_base=_vendor_base())
     record = {k: (None if v is None or v != v else v) for k, v in record.items() if k != "geometry"}
-    return render_template("park.html", park=record, near=_records(near),
-                           map=map_parts(m) if m is not None else None,
-                           export=export_url(f"park:{park_id}"))
+    return {"park": record, "near": _records(near), "map": map_parts(m) if m is not None else None,
+            "export": export_url(f"park:{park_id}")}
+
+
+@bp.get("/parks/<park_id>")
+def park(park_id: str):
+    return render_template("park.html", **_cached("park", lambda: _park_context(park_id), park_id))
+
+
+def _built_up_context() -> dict:
+    cat = catalog()
+    m = built_up_map(cat, lang=current_lang(), detail_url=_detail_url, vendor_base=_vendor_base())
+    return {"map": map_parts(m), "built": summary.built_up(cat.layer("parks"))}
 
 
 @bp.get("/views/built-up")
 def built_up():
-    cat = catalog()
-    m = built_up_map(cat, lang=current_lang(), detail_url=_detail_url, vendor_base=_vendor_base())
-    return render_template("built_up.html", map=map_parts(m), built=summary.built_up(cat.layer("parks")))
+    return render_template("built_up.html", **_cached("built_up", _built_up_context))
 
 
 def _year() -> int:
@@ -117,13 +130,18 @@ def _year() -> int:
 
 @bp.get("/views/revenue")
 def revenue():
-    cat, year = catalog(), _year()
+    year = _year()
+    return render_template("revenue.html", **_cached("revenue", lambda: _revenue_context(year), year))
+
+
+def _revenue_context(year: int) -> dict:
+    cat = catalog()
     by_city = summary.revenue_by_city(cat.layer("parks"), cat.boundaries("city", 0))
     clusters = summary.cluster_revenue(cat.layer("clusters"))
     m = revenue_map(cat, by_city["cities"], clusters, year=year, lang=current_lang(),
                     vendor_base=_vendor_base())
-    return render_template("revenue.html", map=map_parts(m), year=year, revenue=by_city,
-                           cities=_records(by_city["cities"]), clusters=_records(clusters))
+    return {"map": map_parts(m), "year": year, "revenue": by_city, "cities": _records(by_city["cities"]),
+            "clusters": _records(clusters)}
 
 
 def init_app(app: Flask) -> None:

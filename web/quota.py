@@ -32,8 +32,9 @@ from layers.offline import map_parts
 from layers.parcel_map import parcel_map
 from parks import audit, ledger
 from parks import provenance as pv
-from parks.check_records import NotFound, load_check, recent_checks, run_check
+from parks.check_records import load_check, recent_checks, run_check
 from parks.checks import VERDICT_LABELS, parcel_summary, quota_areas
+from parks.ledger import NotFound
 from parks.models import APPROVED, RELEASED, RESERVED
 from web.auth import (
     LAND_STAFF,
@@ -297,7 +298,8 @@ def _api_csrf():
 
 
 def _json_body() -> dict:
-    return request.get_json(silent=True) or request.form.to_dict()
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else request.form.to_dict()
 
 
 @api.get("/ledger")

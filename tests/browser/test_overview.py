@@ -27,7 +27,7 @@ def no_script_errors(page):
 
 def open_map(page, lang="zh"):
     page.goto(f"{page.base_url}/?lang={lang}")
-    page.wait_for_function("window.atlasReady === true", timeout=15000)
+    page.wait_for_function("() => window.atlasReady === true", timeout=15000)
 
 
 def test_every_layer_is_drawn_offline(page):

@@ -42,7 +42,7 @@ def test_upload_on_the_page_and_read_the_verdict(page, clerk, tmp_path):
     assert GBK_NAMES[0] in first and "郑州航空港区" in first and "公顷" in first and "亩" in first
     assert "示意" in page.inner_text(".notice")
     # The map draws the three parcels and the park around them, from the app's own Leaflet.
-    page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length >= 4")
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length >= 4")
     assert page.locator(".atlas-legend").is_visible()
 
     # Reserve the first parcel from the page.

@@ -1,0 +1,164 @@
+"""OpenAPI 3.0 description of the JSON API under ``/api`` (served at ``/api/openapi.json``).
+
+The OGC API – Features has its own description at ``/ogc/api``. This one covers the layers,
+the plan, the export and the quota ledger; the test suite fuzzes the app against it
+(tests/test_fuzz_api.py, schemathesis), so a route that answers something this file does not
+allow — above all a 500 — fails the build.
+"""
+
+from __future__ import annotations
+
+from geo.vector_write import DOWNLOAD_EPSG, FORMATS
+from layers.sheet import FORMATS as SHEET_FORMATS
+from layers.sheet import ORIENTATIONS, PAPERS_MM, THEMES
+from parks.catalog import BOUNDARY_LEVELS, LAYERS
+
+ERROR = {"type": "object", "required": ["error", "message_zh", "message_en"],
+         "properties": {"error": {"type": "string"}, "message_zh": {"type": "string"},
+                        "message_en": {"type": "string"}}}
+FEATURES = {"type": "object", "required": ["type", "features"],
+            "properties": {"type": {"enum": ["FeatureCollection"]}, "features": {"type": "array"}}}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {400: "bad parameter", 401: "not signed in", 403: "role lacking", 404: "not found",
+            409: "refused by the ledger", 413: "upload too large", 429: "too many requests"}
+    return {str(c): _json({"$ref": "#/components/schemas/Error"}, text[c]) for c in codes}
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _path(name: str, schema: dict) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+_OBJECT = {"type": "object"}
+_YEAR = {"type": "string", "pattern": r"^(19|20)\d\d$"}
+_REASON_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}}
+_SIGNED_IN = [{"bearer": []}, {"session": []}]
+_FILE = {"application/octet-stream": {}, "image/png": {}, "image/svg+xml": {},
+         "application/pdf": {}, "application/zip": {}}
+
+
+def _layers_paths() -> dict:
+    return {
+        "/api/layers": {"get": {"summary": "The layers, their titles and the data version",
+                                "responses": {"200": _json(_OBJECT, "layer list")}}},
+        "/api/layers/{name}": {"get": {
+            "summary": "A layer as GeoJSON (EPSG:4326), or as a file to download (format, crs)",
+            "parameters": [
+                _path("name", {"type": "string", "enum": list(LAYERS)}),
+                _query("level", {"type": "string", "enum": list(BOUNDARY_LEVELS)}, "boundaries only"),
+                _query("tolerance", {"type": "number", "minimum": 0, "maximum": 5000}, "metres"),
+                _query("format", {"type": "string", "enum": list(FORMATS)}),
+                _query("crs", {"type": "string", "enum": [str(c) for c in DOWNLOAD_EPSG]}),
+            ],
+            "responses": {"200": {"description": "GeoJSON, or the file",
+                                  "content": {"application/geo+json": {"schema": FEATURES}, **_FILE,
+                                              "application/geopackage+sqlite3": {}, "text/csv": {},
+                                              "application/vnd.google-earth.kml+xml": {}}},
+                          "304": {"description": "not modified (ETag)"}, **_errors(400, 404)}}},
+        "/api/plan": {"get": {"summary": "The plan's targets, each with its section",
+                              "responses": {"200": _json(_OBJECT, "targets")}}},
+    }
+
+
+def _export_paths() -> dict:
+    sheet = [_query("scope", {"type": "string"}, "province | city:<名> | park:<id> | cluster:<id>"),
+             _query("layers", {"type": "string"}), _query("format", {"type": "string",
+                                                                      "enum": list(SHEET_FORMATS)}),
+             _query("paper", {"type": "string", "enum": list(PAPERS_MM)}),
+             _query("orientation", {"type": "string", "enum": list(ORIENTATIONS)}),
+             _query("dpi", {"type": "integer", "minimum": 72, "maximum": 300}),
+             _query("lang", {"type": "string", "enum": ["zh", "en"]}),
+             _query("theme", {"type": "string", "enum": list(THEMES)}),
+             _query("title", {"type": "string", "maxLength": 60})]
+    return {
+        "/api/export": {"get": {"summary": "One print sheet (PNG, SVG or PDF)", "parameters": sheet,
+                                "responses": {"200": {"description": "the sheet", "content": _FILE},
+                                              **_errors(400, 404)}}},
+        "/api/export/pack": {"get": {
+            "summary": "A pitch pack: one sheet per park (PDF or zip of PNGs)",
+            "parameters": [_query("parks", {"type": "string"}, "all | park-01,park-02"),
+                           _query("format", {"type": "string", "enum": ["pdf", "zip"]}), *sheet[3:7]],
+            "responses": {"200": {"description": "the pack", "content": _FILE}, **_errors(400, 404)}}},
+    }
+
+
+def _quota_paths() -> dict:
+    def op(summary: str, responses: dict, **more) -> dict:
+        return {"summary": summary, "security": _SIGNED_IN, "responses": responses, **more}
+
+    return {
+        "/api/quota/ledger": {"get": op("Every area's quota, reserved, approved and remaining",
+                                        {"200": _json(_OBJECT, "ledger"), **_errors(400, 401)},
+                                        parameters=[_query("year", _YEAR)])},
+        "/api/quota/check": {"post": op(
+            "Check an uploaded parcel file against parks, zones and the ledger",
+            {"201": _json(_OBJECT, "the stored check"), **_errors(400, 401, 404, 413, 429)},
+            requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"},
+                               "crs": {"type": "string"}, "encoding": {"type": "string"},
+                               "datum": {"type": "string", "enum": ["gcj02", "bd09"]},
+                               "park": {"type": "string"}, "year": _YEAR}}}}})},
+        "/api/quota/checks/{check_id}": {"get": op(
+            "A stored check", {"200": _json(_OBJECT, "the check"), **_errors(401, 404)},
+            parameters=[_path("check_id", {"type": "integer", "minimum": 0})])},
+        "/api/quota/reserve": {"post": op(
+            "Reserve a parcel of a stored check (land staff)",
+            {"201": _json(_OBJECT, "the allocation"), **_errors(400, 401, 403, 404, 409)},
+            requestBody={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["check_id", "parcel_no", "reason"],
+                "properties": {"check_id": {"type": "integer"}, "parcel_no": {"type": "integer"},
+                               "reason": {"type": "string"}}}}}})},
+        "/api/quota/allocations/{alloc_id}/{action}": {"post": op(
+            "Approve or release an allocation (land staff)",
+            {"200": _json(_OBJECT, "the allocation"), **_errors(400, 401, 403, 404, 409)},
+            parameters=[_path("alloc_id", {"type": "integer", "minimum": 0}),
+                        _path("action", {"type": "string", "enum": ["approve", "release"]})],
+            requestBody=_REASON_BODY)},
+        "/api/quota/areas/{area_id}/quota": {"post": op(
+            "Enter an area's official quota (land staff)",
+            {"200": _json(_OBJECT, "the quota"), **_errors(400, 401, 403, 404, 409)},
+            parameters=[_path("area_id", {"type": "string"})],
+            requestBody={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"],
+                "properties": {"quota_ha": {"type": "number"}, "quota_mu": {"type": "number"},
+                               "quota_m2": {"type": "number"}, "year": _YEAR,
+                               "reason": {"type": "string"}}}}}})},
+        "/api/quota/audit": {"get": op(
+            "The latest audit lines (land staff)", {"200": _json(_OBJECT, "entries"), **_errors(401, 403)},
+            parameters=[_query("action", {"type": "string"}), _query("actor", {"type": "string"}),
+                        _query("target", {"type": "string"})])},
+    }
+
+
+def openapi(server_url: str = "/") -> dict:
+    """The OpenAPI 3.0 document; ``server_url`` is where the app is mounted."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Henan SEI Atlas JSON API", "version": "1",
+                 "description": "Layers, plan targets, print export and the land-use quota ledger. "
+                                "Errors carry `error`, `message_zh` and `message_en`. "
+                                "OGC API – Features: see /ogc/api."},
+        "servers": [{"url": server_url}],
+        "paths": {**_layers_paths(), **_export_paths(), **_quota_paths(),
+                  "/healthz": {"get": {"summary": "Health of the app and its database",
+                                       "responses": {"200": _json(_OBJECT, "healthy"),
+                                                     "503": _json(_OBJECT, "unhealthy")}}}},
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "an API token (`flask users token <name>`)"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "browser session; writes also need X-CSRFToken"}}},
+    }
