@@ -137,11 +137,13 @@ def start_server(env: dict, server: str, workers: int, threads: int) -> tuple[su
     raise SystemExit("the server did not start")
 
 
-def warm_up(url: str) -> None:
-    """One request per URL, so the figures are of a running server, not of its first requests."""
-    for paths in GROUPS.values():
-        for path in paths:
-            requests.get(url + path, timeout=60)
+def warm_up(url: str, rounds: int = 6) -> None:
+    """Each URL a few times (each worker keeps its own caches), so the figures are of a running
+    server, not of its first requests."""
+    for _ in range(rounds):
+        for paths in GROUPS.values():
+            for path in paths:
+                requests.get(url + path, timeout=60, headers={"Connection": "close"})
 
 
 def report(env: Environment, seconds: float) -> bool:
@@ -185,8 +187,10 @@ def main() -> int:
             gevent.spawn_later(args.seconds, runner.quit)
             runner.greenlet.join()
             elapsed = time.time() - started
-            print(f"{args.users} users for {elapsed:.0f} s against {args.server} "
-                  f"({args.workers} workers × {args.threads} threads) on {os.cpu_count()} CPUs, {url}")
+            shape = (f"{args.workers} workers × {args.threads} threads" if args.server == "gunicorn"
+                     else f"1 process, {args.workers * args.threads} threads")
+            print(f"{args.users} users for {elapsed:.0f} s against {args.server} ({shape}) "
+                  f"on {os.cpu_count()} CPUs, {url}")
             ok = report(env, elapsed)
             lines = len((Path(tmp) / "requests.log").read_text(encoding="utf-8").splitlines())
             print(f"request log: {lines} JSON lines")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,12 +85,17 @@ def set_password(session: Session, username: str, password: str, *, actor: str =
     return user
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same answer for either mistake)."""
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
-        return None
-    return user
+    # Check a hash even for an unknown name, so timing does not reveal which names exist.
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
+    return user if ok and user is not None and user.active else None
 
 
 def _token_digest(token: str) -> str:

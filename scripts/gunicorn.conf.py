@@ -14,6 +14,9 @@ worker_class = "gthread"
 preload_app = True
 timeout = int(os.environ.get("TIMEOUT", "120"))  # a 300 dpi A3 export or a pitch pack takes a while
 graceful_timeout = 30
+# Keep idle connections longer than clients and proxies reuse them (nginx upstream keepalive,
+# browsers): a server closing a connection just as the client sends on it resets that request.
+keepalive = 75
 max_requests = 2000  # recycle workers now and then (matplotlib and GDAL keep caches)
 max_requests_jitter = 200
 accesslog = None  # the app writes its own JSON request lines (REQUEST_LOG)

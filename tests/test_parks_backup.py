@@ -154,7 +154,8 @@ def test_backup_while_clerks_write_is_a_consistent_snapshot(app, data_dir, tmp_p
     assert 5 <= len(restored) <= len(created) and "after.backup" not in restored
     assert sorted(restored) == created[:len(restored)]
     with app.app_context(), database().read() as session:
-        lines = {e.target for e in audit.entries(session, audit.AuditFilter(action="user.create"), limit=None)}
+        created_lines = audit.entries(session, audit.AuditFilter(action="user.create"), limit=None)
+        lines = {e.target for e in created_lines}
         assert lines == set(restored)
         assert session.query(User).count() == len(restored)
 

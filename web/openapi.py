@@ -141,6 +141,15 @@ def _quota_paths() -> dict:
     }
 
 
+def _every_operation_may_refuse(paths: dict) -> dict:
+    """Any request may be a 400: a NUL character in any field is refused before the view
+    (:mod:`web.security`)."""
+    for operations in paths.values():
+        for op in operations.values():
+            op["responses"].setdefault("400", _errors(400)["400"])
+    return paths
+
+
 def openapi(server_url: str = "/") -> dict:
     """The OpenAPI 3.0 document; ``server_url`` is where the app is mounted."""
     return {
@@ -150,10 +159,11 @@ def openapi(server_url: str = "/") -> dict:
                                 "Errors carry `error`, `message_zh` and `message_en`. "
                                 "OGC API – Features: see /ogc/api."},
         "servers": [{"url": server_url}],
-        "paths": {**_layers_paths(), **_export_paths(), **_quota_paths(),
-                  "/healthz": {"get": {"summary": "Health of the app and its database",
-                                       "responses": {"200": _json(_OBJECT, "healthy"),
-                                                     "503": _json(_OBJECT, "unhealthy")}}}},
+        "paths": _every_operation_may_refuse({
+            **_layers_paths(), **_export_paths(), **_quota_paths(),
+            "/healthz": {"get": {"summary": "Health of the app and its database",
+                                 "responses": {"200": _json(_OBJECT, "healthy"),
+                                               "503": _json(_OBJECT, "unhealthy")}}}}),
         "components": {
             "schemas": {"Error": ERROR},
             "securitySchemes": {

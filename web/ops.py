@@ -2,8 +2,9 @@
 description of the JSON API, and the ``backup`` / ``restore`` commands (issue 6).
 
 :func:`init_app` wires the parts, each in its own module: :mod:`web.security` (headers, CSP
-nonces, cookies, default-deny), :mod:`web.request_log` (JSON request lines),
-:mod:`web.limits` (sign-in and upload limits). Production serving: :mod:`web.production`.
+nonces, cookies, default-deny), :mod:`web.input_guards` (oversized ids, NUL characters),
+:mod:`web.request_log` (JSON request lines), :mod:`web.limits` (sign-in and upload limits).
+Production serving: :mod:`web.production`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from parks import backup as backups
 from parks.recovery import reconcile_layers
-from web import limits, request_log, security
+from web import input_guards, limits, request_log, security
 from web.auth import database, init_database
 from web.context import catalog
 from web.openapi import openapi
@@ -97,6 +98,7 @@ def init_app(app: Flask) -> None:
             app.logger.warning("crash recovery: layer %(layer)s served %(was)s without a committed "
                                "audit line; switched back to %(now)s", fix)
     request_log.init_app(app)
+    input_guards.init_app(app)
     security.init_app(app)
     limits.init_app(app)
     for command in (backup_command, restore_command):

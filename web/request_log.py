@@ -78,7 +78,8 @@ def configure(app: Flask) -> logging.Logger | None:
 
 def init_app(app: Flask) -> None:
     logger = configure(app)
-    app.logger.addFilter(_RequestIdFilter())
+    if not any(isinstance(f, _RequestIdFilter) for f in app.logger.filters):  # one logger per app name
+        app.logger.addFilter(_RequestIdFilter())
 
     @app.before_request
     def _start():

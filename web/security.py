@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
-from werkzeug.routing import IntegerConverter
 
 #: areas that nobody reaches without signing in, whatever their views declare (default-deny):
 #: blueprint name -> role required at least (None: any signed-in user)
@@ -31,15 +30,6 @@ PROTECTED_BLUEPRINTS = {"quota": None, "quota_api": None, "admin": "admin"}
 
 _SCRIPT_TAG = re.compile(rb"<script(?![^>]*\bnonce=)", re.IGNORECASE)
 _TILE_SUBDOMAIN = re.compile(r"^\{[a-z]\}\.")
-
-
-class DatabaseInteger(IntegerConverter):
-    """``<int:…>`` in every route: ids are database integers, so a number beyond a signed
-    64-bit integer is no route (404) rather than an overflow deep in the database driver."""
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
-        super().__init__(map, *args, **kwargs)
 
 
 def csp_nonce() -> str:
@@ -118,9 +108,6 @@ def _default_deny() -> ResponseReturnValue | None:
 
 
 def init_app(app: Flask) -> None:
-    """Call before the other areas register their routes (the ``int`` converter applies to
-    rules added afterwards)."""
-    app.url_map.converters["int"] = DatabaseInteger
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
