@@ -33,7 +33,7 @@ test-sqlite: setup browser-deps
 test-postgres: setup browser-deps
 	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q
 
-# Production server (gunicorn or waitress; needs SEI_ATLAS_SECRET_KEY): docs/README-ops.md
+# Production server (gunicorn or waitress; needs SEI_ATLAS_SECRET_KEY): README, "Operations"
 serve: setup
 	VENV=$(VENV) bash scripts/serve-production.sh
 

@@ -5,7 +5,7 @@ text file or a CSV of points, works out its CRS and attribute encoding, and retu
 GeoDataFrame in CGCS2000 with valid geometries and bilingual notes on every decision made.
 Everything is read inside a temporary folder that is always removed; nothing is written
 elsewhere. Bad input raises :class:`~geo.errors.GeoInputError` (or :class:`~geo.errors.CRSError`)
-with a stable ``code`` — see docs/README-geo-io.md for the list.
+with a stable ``code`` — see README, "Reading uploaded vector files" for the list.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def read_vector(source, filename=None, *, crs=None, encoding=None, datum=None, g
     :param layer: which shapefile of a zip / layer of a GeoPackage to take when there are several.
     :param region: optional shapely geometry (CGCS2000) of Henan for CRS inference and the
         outside-Henan check; default the :data:`geo.crs.HENAN_BOUNDS` box.
-    :raises GeoInputError: with a stable ``code`` (docs/README-geo-io.md).
+    :raises GeoInputError: with a stable ``code`` (README, "Reading uploaded vector files").
     """
     source = Path(source)
     filename = str(filename or source.name)

@@ -72,17 +72,22 @@ def _run(args: list[str], env: dict) -> None:
         raise RuntimeError(f"{args[0]} failed ({done.returncode}): {done.stderr.strip()[:2000]}")
 
 
+def _sqlite_copy(source, target) -> None:
+    """Copy one SQLite database onto another with the online backup API (safe while in use)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target, timeout=30)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def _dump_database(engine, dest: Path) -> str:
     url = engine.url
     if _is_sqlite(url):
-        src = sqlite3.connect(_sqlite_path(url))
-        dst = sqlite3.connect(dest / SQLITE_FILE)
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _sqlite_copy(_sqlite_path(url), dest / SQLITE_FILE)
         return SQLITE_FILE
     uri, env = _libpq(url)
     _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
@@ -152,14 +157,7 @@ def _restore_database(engine, source: Path) -> None:
     url = engine.url
     if _is_sqlite(url):
         engine.dispose()  # no pooled connection of ours keeps the old pages
-        src = sqlite3.connect(source)
-        dst = sqlite3.connect(_sqlite_path(url), timeout=30)
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _sqlite_copy(source, _sqlite_path(url))
         return
     engine.dispose()
     uri, env = _libpq(url)
