@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-sqlite test-postgres serve lint bench bench-load browser-deps
+.PHONY: setup run test test-sqlite test-postgres serve lint bench bench-load bench-postgis browser-deps
 
 setup: $(VENV)/.installed
 
@@ -42,3 +42,7 @@ bench: setup browser-deps
 
 bench-load: setup
 	$(PY) benchmarks/bench_load.py
+
+# The parcel check against PostGIS (GiST indexes) on the same data, on a throwaway cluster.
+bench-postgis: setup
+	bash scripts/with-postgres.sh $(PY) benchmarks/bench_parcel_check.py

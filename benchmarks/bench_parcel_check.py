@@ -2,10 +2,13 @@
 
 Prints parcels per second for :func:`parks.checks.check_parcels` (STRtree assignment, ellipsoidal
 and Gauss–Krüger areas, outside parts, overlaps with a ledger of allocated parcels, running
-quota) and, as the peer figure, a naive per-parcel ``pyproj.Geod`` area loop over the same
-parcels. Accuracy: the largest relative difference of our ellipsoidal areas from ``Geod``'s.
+quota) and, as peer figures, a naive per-parcel ``pyproj.Geod`` area loop over the same
+parcels and — when ``SEI_ATLAS_TEST_DATABASE_URL`` names a PostgreSQL + PostGIS database — the
+equivalent PostGIS query on the same parcels and areas with GiST indexes, in the same run.
+Accuracy: the largest relative difference of our ellipsoidal areas from ``Geod``'s and PostGIS's.
 
     .venv/bin/python benchmarks/bench_parcel_check.py [--parcels 100000]
+    make bench-postgis    # the same under scripts/with-postgres.sh (a throwaway PostGIS)
 """
 
 from __future__ import annotations
@@ -29,10 +32,20 @@ sys.path.insert(0, str(ROOT))
 from geo.area import ellipsoidal_area_m2, gk_area_m2  # noqa: E402
 from geo.crs import CGCS2000, gk_epsg, transform_geoms, transformer  # noqa: E402
 from parks.build import build_layers  # noqa: E402
-from parks.checks import LedgerState, check_parcels, quota_areas  # noqa: E402
+from parks.checks import KIND_RANK, TOLERANCE_M2, LedgerState, check_parcels, quota_areas  # noqa: E402
 
 TARGET_S = 1.0
 CELL_M, PARCEL_W, PARCEL_H = 50.0, 40.0, 30.0
+SCHEMA = "bench_parcel_check"
+#: for every parcel: the most specific area it overlaps by more than the tolerance (park before
+#: zone), the parcel's ellipsoidal area and the part inside that area — as ``check_parcels``.
+POSTGIS_CHECK = f"""
+WITH hit AS MATERIALIZED (  -- each intersection area computed once
+  SELECT p.id, a.area_id, a.rank, ST_Area(ST_Intersection(p.geom, a.geom)::geography) AS inside_m2
+  FROM {SCHEMA}.parcels p JOIN {SCHEMA}.areas a ON ST_Intersects(p.geom, a.geom))
+SELECT DISTINCT ON (p.id) p.id, hit.area_id, ST_Area(p.geom::geography), hit.inside_m2
+FROM {SCHEMA}.parcels p LEFT JOIN hit ON hit.id = p.id AND hit.inside_m2 > {TOLERANCE_M2}
+ORDER BY p.id, hit.rank"""
 
 
 def parcel_grid(areas: gpd.GeoDataFrame, n: int, seed: int = 7) -> gpd.GeoDataFrame:
@@ -77,6 +90,62 @@ def best_of(fn, repeat: int) -> tuple[float, object]:
     return best, out
 
 
+def ewkb_hex(geoms) -> np.ndarray:
+    return shapely.to_wkb(shapely.set_srid(np.asarray(geoms, dtype=object), 4490), hex=True,
+                          include_srid=True)
+
+
+def load_postgis(conn, parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> None:
+    """Both tables in a fresh schema, bulk-loaded with COPY, GiST-indexed and analysed."""
+    conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    conn.execute(f"CREATE TABLE {SCHEMA}.parcels (id int PRIMARY KEY, geom geometry(Polygon, 4490))")
+    conn.execute(f"CREATE TABLE {SCHEMA}.areas (area_id text PRIMARY KEY, rank int, "
+                 "geom geometry(Geometry, 4490))")
+    tables = {"parcels (id, geom)": zip(range(len(parcels)), ewkb_hex(parcels.geometry.values),
+                                        strict=True),
+              "areas (area_id, rank, geom)": zip(areas["area_id"], areas["kind"].map(KIND_RANK),
+                                                 ewkb_hex(areas.geometry.values), strict=True)}
+    with conn.cursor() as cur:
+        for table, rows in tables.items():
+            with cur.copy(f"COPY {SCHEMA}.{table} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    for table in ("parcels", "areas"):
+        conn.execute(f"CREATE INDEX ON {SCHEMA}.{table} USING gist (geom)")
+        conn.execute(f"ANALYZE {SCHEMA}.{table}")
+
+
+def postgis_peer(url: str, parcels, areas, result, t_check: float, repeat: int) -> None:
+    """Time :data:`POSTGIS_CHECK` (rows fetched to the client, as our check returns its rows)
+    and compare its areas with ours."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True) as conn:
+        version = conn.execute("SELECT 'PostgreSQL ' || split_part(current_setting('server_version'), ' ', 1)"
+                               " || ' + PostGIS ' || postgis_lib_version()").fetchone()[0]
+        t0 = time.perf_counter()
+        load_postgis(conn, parcels, areas)
+        t_load = time.perf_counter() - t0
+        t_pg, pg = best_of(lambda: conn.execute(POSTGIS_CHECK).fetchall(), repeat)
+        conn.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
+    ids, area_ids, area_m2, inside_m2 = zip(*pg, strict=True)
+    rows = result.rows
+    assert list(ids) == list(range(len(rows)))
+    rel = np.abs(np.array(area_m2) - rows["area_m2"].to_numpy()) / rows["area_m2"].to_numpy()
+    same = rows["area_id"].to_numpy() == np.array(area_ids, dtype=object)
+    inside = np.nan_to_num(np.array(inside_m2, dtype=float))
+    ours_inside = (rows["area_m2"] - rows["outside_m2"]).to_numpy()[same]
+    print(f"peer: PostGIS query, GiST indexes: {t_pg:6.3f} s  = {len(rows) / t_pg:>12,.0f} parcels/s"
+          f"   (assignment and areas only; PostGIS / check_parcels = {t_pg / t_check:.2f}: "
+          f"{'check_parcels' if t_check < t_pg else 'PostGIS'} faster)")
+    print(f"  {version}, default settings; COPY, GiST indexes and ANALYZE took {t_load:.1f} s (not timed)")
+    print(f"  agreement with PostGIS: same area for {int(same.sum()):,} of {len(rows):,} parcels; "
+          f"parcel areas max relative difference {rel.max():.2e} (expected ~1e-6 or better): "
+          f"{'ok' if rel.max() < 1e-6 else 'CHECK'}; "
+          f"areas inside max difference {np.abs(inside[same] - ours_inside).max():.2e} m²")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parcels", type=int, default=100_000)
@@ -117,6 +186,12 @@ def main() -> None:
           f"   (areas only; check_parcels is {t_geod / t_check:.1f}× faster)")
     print(f"accuracy vs Geod: max relative difference {rel.max():.2e} (limit 1e-4 = 0.01 %): "
           f"{'ok' if rel.max() < 1e-4 else 'FAILED'}")
+    url = os.environ.get("SEI_ATLAS_TEST_DATABASE_URL")
+    if url:
+        postgis_peer(url, parcels, areas, result, t_check, args.repeat)
+    else:
+        print("peer: PostGIS skipped — SEI_ATLAS_TEST_DATABASE_URL is not set "
+              "(`make bench-postgis` runs this under scripts/with-postgres.sh)")
 
 
 if __name__ == "__main__":
