@@ -75,7 +75,7 @@ def test_park_page_has_map_figures_with_basis_nearby_evidence_and_export(client)
     assert '<tr data-id="proj-08">' in html and "在示意范围内" in html
     assert '<tr data-id="zone-02">' in html and "4.9 km" in html
     assert "七二五研究所" in html and "comelan.com" in html  # evidence and sources
-    assert export_href("park:park-04") in html and "导出 Export" in html
+    assert export_href("park:park-04") in html and ">导出</a>" in html
 
 
 def test_unlocated_park_page_has_no_map(client):
