@@ -42,8 +42,27 @@ def _from_env(app: Flask) -> None:
                 app.config[key] = int(value) if isinstance(default, int) else value
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+#: the top navigation of every page: (endpoint, Chinese, English), in order
+NAVIGATION = (
+    ("pages.overview", "地图", "Map"),
+    ("pages.park_list", "园区", "Parks"),
+    ("pages.built_up", "建成面积", "Built-up area"),
+    ("pages.revenue", "集群收入", "Cluster revenue"),
+    ("quota.ledger_page", "用地指标台账", "Quota ledger"),
+    ("quota.check_form", "地块核查", "Parcel check"),
+    ("export.index", "导出地图", "Export maps"),
+    ("data.index", "数据下载", "Data"),
+    ("admin.index", "图层导入", "Layer import"),
+    ("auth.login", "账户", "Account"),
+)
+#: gzip/brotli these (flask-compress's defaults lack GeoJSON, our biggest responses)
+COMPRESSED_TYPES = ["text/html", "text/css", "text/xml", "text/csv", "application/json",
+                    "application/geo+json", "application/javascript", "text/javascript",
+                    "image/svg+xml", "application/vnd.google-earth.kml+xml"]
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then the config file (``SEI_ATLAS_CONFIG``), then ``SEI_ATLAS_*``, then tests'."""
     app.config.from_mapping(DEFAULTS)
     config_file = os.environ.get("SEI_ATLAS_CONFIG")
     if config_file:
@@ -54,10 +73,62 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'atlas.db'}"
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
 
-    from web import init_app
 
-    init_app(app)
+def create_app(test_config: dict | None = None) -> Flask:
+    from flask_compress import Compress
+
+    from parks.catalog import Catalog, ensure_data
+    from web import (
+        admin,
+        api,
+        assets,
+        auth,
+        cli,
+        data,
+        errors,
+        export,
+        i18n,
+        input_guards,
+        limits,
+        ogc,
+        ops,
+        pages,
+        quota,
+        request_log,
+        security,
+    )
+
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, test_config)
+
+    # Start-up work, in order; every step is safe to repeat on each start.
+    ensure_data(app.config["DATA_DIR"])  # the default layers, built on a first start
+    app.extensions["atlas_catalog"] = Catalog(app.config["DATA_DIR"])
+    db = auth.init_database(app)  # missing tables (never altered or dropped)
+    ops.recover_interrupted_imports(app, db)  # only imports killed between swap and commit
+    admin.pick_up_dropped_layers(app, db)  # files dropped into data/shapefiles/
+    quota.sync_ledger_at_start(app)  # a ledger row for every park and zone
+    ogc.init_service(app)
+
+    # Request handling: guards and headers first (the int converter must precede the routes).
+    ops.trust_proxies(app)
+    for setup in (request_log.init_app, input_guards.init_app, security.init_app, limits.init_app,
+                  i18n.init_app, errors.init_app, auth.init_login, pages.init_templates):
+        setup(app)
+    Compress(app)
+
+    for blueprint in (ops.bp, assets.bp, api.bp, pages.bp, auth.bp, quota.bp, quota.api, export.bp,
+                      export.api_bp, ogc.bp, data.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    auth.csrf.exempt(quota.api)  # API writes are checked by protect_api (CSRF for cookies only)
+
+    for command in (cli.build_data_command, auth.users_cli, data.layer_cli, export.export_cli,
+                    admin.import_layer_command, admin.layer_versions_command,
+                    admin.restore_layer_command, ops.backup_command, ops.restore_command):
+        app.cli.add_command(command)
+    app.jinja_env.globals["nav_links"] = lambda: NAVIGATION
     return app
 
 

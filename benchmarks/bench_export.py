@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from layers.pitch_pack import parse_pack_options, render_pack  # noqa: E402
-from layers.render import render  # noqa: E402
-from layers.sheet import parse_options  # noqa: E402
+from layers.print.pitch_pack import parse_pack_options, render_pack  # noqa: E402
+from layers.print.render import render  # noqa: E402
+from layers.print.sheet import parse_options  # noqa: E402
 from parks.catalog import Catalog, ensure_data  # noqa: E402
 
 TARGET_S = 3.0

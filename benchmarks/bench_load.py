@@ -104,8 +104,8 @@ def _free_port() -> int:
 def prepare(work: Path) -> tuple[dict, str]:
     """Data, database and a clerk's API token; returns (server environment, token)."""
     from app import create_app
-    from parks import accounts
     from parks.build import build_data
+    from store import accounts
     from web.auth import database
 
     build_data(work / "data" / "shapefiles")

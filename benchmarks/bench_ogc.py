@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from layers.ogc import Collection  # noqa: E402
+from layers.ogc.features import Collection  # noqa: E402
 
 CID = "fictional-100k"
 EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"

@@ -1,25 +1,10 @@
-"""Errors raised for input a person can fix, with a message in Chinese and English."""
+"""Errors in files, geometries and coordinates (:class:`core.errors.UserError` beneath)."""
+
+from core.errors import UserError
 
 
-class GeoInputError(ValueError):
-    """Input that cannot be used as given.
-
-    ``zh`` and ``en`` are shown to the clerk as they are, so they must say what to do,
-    not only what went wrong. ``code`` is a stable machine-readable key for tests and APIs.
-    """
-
-    status = 400
-
-    def __init__(self, zh: str, en: str, *, code: str = "bad_input", details=None):
-        super().__init__(f"{zh} / {en}")
-        self.zh = zh
-        self.en = en
-        self.code = code
-        self.details = details or {}
-
-    def to_dict(self) -> dict:
-        return {"error": self.code, "message_zh": self.zh, "message_en": self.en,
-                **({"details": self.details} if self.details else {})}
+class GeoInputError(UserError):
+    """A file, geometry or coordinate that cannot be used as given."""
 
 
 class CRSError(GeoInputError):

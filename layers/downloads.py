@@ -8,8 +8,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from core.errors import UserError
 from geo.crs import CGCS2000
-from geo.errors import GeoInputError
 from geo.vector_write import VectorFile, write_vector
 from parks import provenance as pv
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
@@ -23,7 +23,7 @@ DEFAULT_ID_FIELD = "id"
 LABEL_FIELD = "name_zh"
 
 
-class UnknownLayer(GeoInputError):
+class UnknownLayer(UserError):
     status = 404
 
 
@@ -39,7 +39,7 @@ def check_layer(name: str, level: str | None = None) -> None:
                            f"No layer named '{name}'. Layers: {names}.", code="unknown_layer")
     if level is not None and (name != "boundaries" or level not in BOUNDARY_LEVELS):
         levels = ", ".join(BOUNDARY_LEVELS)
-        raise GeoInputError(f"level 只适用于 boundaries 图层，须为 {levels} 之一。",
+        raise UserError(f"level 只适用于 boundaries 图层，须为 {levels} 之一。",
                             f"level applies to the boundaries layer only and must be one of {levels}.",
                             code="bad_parameter")
 
@@ -81,7 +81,7 @@ def download_layer(catalog: Catalog, name: str, fmt: str, crs, *, level: str | N
                    tolerance_m: float | None = None) -> VectorFile:
     """The layer written as ``fmt`` in EPSG ``crs`` (full detail unless ``tolerance_m`` is given).
 
-    Raises GeoInputError for an unknown layer, level, format or CRS.
+    Raises UserError for an unknown layer, level, format or CRS.
     """
     gdf = layer_frame(catalog, name, level=level, tolerance_m=tolerance_m or 0.0)
     file_name = f"{name}_{level}" if level else name

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from parks.checks import FAIL, PASS, REVIEW
+
 LAYER_COLOURS = {
     "parks": "#d1495b",
     "zones": "#00798c",
@@ -65,3 +67,9 @@ def ramp_class(value, vmax: float, classes: int = len(SEQUENTIAL_RAMP)) -> int |
 def ramp_colour(value, vmax: float) -> str:
     cls = ramp_class(value, vmax)
     return NO_VALUE_COLOUR if cls is None else SEQUENTIAL_RAMP[cls]
+
+#: fill opacity of footprints, on screen and on paper
+FOOTPRINT_FILL_OPACITY = 0.15
+#: parcel-check verdicts, and parcels already in the ledger
+VERDICT_COLOURS = {PASS: "#2e7d32", REVIEW: "#e0a800", FAIL: "#c62828"}
+ALLOCATED_COLOUR = "#555555"

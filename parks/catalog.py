@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import CGCS2000
-from parks.layer_versions import current_path, pointer_stamps
 from parks.sources import read_sites
+from store.layer_versions import current_path, pointer_stamps
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Catalog:
 
     def path(self, name: str) -> Path:
         """The ``.shp`` serving ``name``: the imported version its pointer names
-        (:mod:`parks.layer_versions`), else the default under ``data/shapefiles/``."""
+        (:mod:`store.layer_versions`), else the default under ``data/shapefiles/``."""
         return current_path(self.data_dir, name) or self.shapefile_dir / f"{name}.shp"
 
     def _read(self, name: str) -> gpd.GeoDataFrame:

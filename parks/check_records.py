@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from geo.crs import CGCS2000
 from geo.vector_io import read_vector
-from parks import audit, ledger
+from parks import ledger
 from parks.checks import CheckResult, check_parcels, with_none
-from parks.db import Database
 from parks.ledger import NotFound, valid_id
-from parks.models import ParcelCheck
+from store import audit
+from store.db import Database
+from store.models import ParcelCheck
 
 #: columns of a result row kept as JSON lists
 _LIST_COLUMNS = ("overlap_ids", "upload_overlaps")
@@ -115,7 +116,7 @@ def run_check(db: Database, path: Path, *, filename: str, areas: gpd.GeoDataFram
               year: int = ledger.SEED_YEAR, crs: str | None = None, encoding: str | None = None,
               datum: str | None = None, declared: str | None = None) -> int:
     """Read an uploaded file, check its parcels against ``areas`` and the ledger, store the
-    check. Returns the check's id. Raises :class:`geo.errors.GeoInputError` (nothing stored)
+    check. Returns the check's id. Raises :class:`geo.errors.UserError` (nothing stored)
     for anything wrong with the file or the request."""
     read = read_vector(path, filename=filename, crs=crs or None, encoding=encoding or None,
                        datum=datum or None, geometry="polygon")

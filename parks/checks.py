@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from core.errors import UserError
 from geo.area import ellipsoidal_area_m2, gk_area_m2
 from geo.crs import CGCS2000
-from geo.errors import GeoInputError
 from geo.units import m2_to_ha, m2_to_mu
 from parks import provenance as pv
 
@@ -66,7 +66,7 @@ SPATIAL_FAIL_BITS = FAIL_BITS & ~FLAGS["quota_short"][0]
 LABEL_COLUMNS = ("地块名称", "名称", "name", "dkmc", "地块编号", "编号", "dkbh", "code", "bh", "label")
 
 
-class StraddleError(GeoInputError):
+class StraddleError(UserError):
     """A parcel overlaps two parks (or two zones): it cannot be charged to one quota."""
 
 
@@ -239,12 +239,12 @@ def check_parcels(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, ledger: Le
 
     ``parcels``: valid polygons in EPSG:4490. ``declared``: the area id the clerk applies for
     (a parcel elsewhere then fails). Raises :class:`StraddleError` for a parcel across two
-    parks, and :class:`GeoInputError` for no parcels or an unknown declared area.
+    parks, and :class:`UserError` for no parcels or an unknown declared area.
     """
     if parcels.empty:
-        raise GeoInputError("文件中没有地块。", "The file holds no parcels.", code="no_polygons")
+        raise UserError("文件中没有地块。", "The file holds no parcels.", code="no_polygons")
     if declared and declared not in set(areas["area_id"]):
-        raise GeoInputError(f"没有范围可供核对的园区或高新区“{declared}”。",
+        raise UserError(f"没有范围可供核对的园区或高新区“{declared}”。",
                             f"There is no park or zone '{declared}' with a footprint to check against.",
                             code="unknown_park")
     parcels = parcels.to_crs(CGCS2000)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -165,11 +165,11 @@ def parse_mapping(text: str, layer: str) -> tuple[dict[str, str], dict[str, str]
         target, sep, source = item.partition("=")
         target, source = target.strip(), source.strip()
         if not sep or not source:
-            raise GeoInputError(f"映射“{item}”应写作 字段=列名。",
+            raise UserError(f"映射“{item}”应写作 字段=列名。",
                                 f"Mapping '{item}' must read field=column.", code="bad_mapping")
         f = field(layer, target) if target in {x.name for x in fields(layer)} else None
         if f is None:
-            raise GeoInputError(f"图层 {layer} 没有字段“{target}”。",
+            raise UserError(f"图层 {layer} 没有字段“{target}”。",
                                 f"Layer {layer} has no field '{target}'.", code="bad_mapping")
         if ":" in source and f.unit:
             source, unit = source.rsplit(":", 1)

@@ -3,7 +3,7 @@
 :func:`plan_import` reads the file with :func:`geo.vector_io.read_vector`, maps its columns onto
 the layer's fields (:mod:`parks.field_mapping`), checks every value and geometry, and computes
 what would change — writing nothing. Only :func:`commit_import` of a plan without errors writes a
-new version and switches the layer to it (:mod:`parks.layer_versions`), recording the import in
+new version and switches the layer to it (:mod:`store.layer_versions`), recording the import in
 the audit trail in the same step. Imported values and geometries get basis ``user`` with the
 file name and time; the previous version stays and :func:`restore` switches back to it.
 """
@@ -24,13 +24,13 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 from geo.vector_io import SUFFIXES, VectorRead, read_vector
-from parks import audit
 from parks import field_mapping as fm
-from parks import layer_versions as lv
 from parks import provenance as pv
 from parks.catalog import LAYERS, Catalog
+from store import audit
+from store import layer_versions as lv
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _warn(code, zh, en, row=None, fld=None) -> Problem:
 
 def check_layer(layer: str) -> None:
     if layer not in IMPORTABLE:
-        raise GeoInputError(f"图层“{layer}”不能导入，可选：{'、'.join(IMPORTABLE)}。",
+        raise UserError(f"图层“{layer}”不能导入，可选：{'、'.join(IMPORTABLE)}。",
                             f"Layer '{layer}' cannot be imported; choose one of {', '.join(IMPORTABLE)}.",
                             code="unknown_layer")
 
@@ -143,11 +143,11 @@ def plan_import(catalog: Catalog, layer: str, path, filename: str, *, mapping=No
 
     ``mapping`` is {layer field: file column} (default: :func:`~parks.field_mapping.suggest_mapping`),
     ``units`` {field: unit} for area/money fields. Problems a person can fix row by row end up in
-    ``plan.problems``; a file that cannot be read at all raises :class:`GeoInputError`.
+    ``plan.problems``; a file that cannot be read at all raises :class:`UserError`.
     """
     check_layer(layer)
     if mode not in MODES:
-        raise GeoInputError(f"导入方式须为 {'/'.join(MODES)}。", f"Mode must be one of {', '.join(MODES)}.",
+        raise UserError(f"导入方式须为 {'/'.join(MODES)}。", f"Mode must be one of {', '.join(MODES)}.",
                             code="bad_mode")
     now = now or datetime.now(timezone.utc)
     geometry = LAYERS[layer].geometry
@@ -156,7 +156,7 @@ def plan_import(catalog: Catalog, layer: str, path, filename: str, *, mapping=No
     try:
         plan.read = read_vector(path, filename, crs=crs, encoding=encoding, datum=datum,
                                 geometry=geometry, region=region)
-    except GeoInputError as exc:
+    except UserError as exc:
         if exc.code not in ROW_CODES:
             raise
         rows = exc.details.get("rows") or [None]
@@ -370,12 +370,12 @@ def _ensure_snapshot(catalog: Catalog, layer: str) -> None:
 def commit_import(catalog: Catalog, plan: ImportPlan, *, actor: str, session=None, reason: str = "") -> str:
     """Write ``plan.result`` as a new version and serve it; returns the version id.
 
-    With ``session`` (a :meth:`parks.db.Database.write` session) the import is recorded in the
+    With ``session`` (a :meth:`store.db.Database.write` session) the import is recorded in the
     audit trail in that transaction; the pointer is switched last, and switched back should the
     audit line fail, so the layer and the trail agree.
     """
     if not plan.ok:
-        raise GeoInputError("导入仍有错误，请先改正后再确认。", "The import still has errors; fix them "
+        raise UserError("导入仍有错误，请先改正后再确认。", "The import still has errors; fix them "
                             "before confirming.", code="import_has_problems")
     _ensure_snapshot(catalog, plan.layer)
     r = plan.read
@@ -404,7 +404,7 @@ def restore(catalog: Catalog, layer: str, version: str, *, actor: str, session=N
     try:
         meta = lv.version_meta(catalog.data_dir, layer, version)
     except KeyError:
-        raise GeoInputError(f"图层 {layer} 没有版本“{version}”。",
+        raise UserError(f"图层 {layer} 没有版本“{version}”。",
                             f"Layer {layer} has no version '{version}'.", code="unknown_version") from None
     previous = lv.current_version(catalog.data_dir, layer)
     if session is not None:
@@ -474,7 +474,7 @@ def pickup_dropped(catalog: Catalog, *, write_session=None, region=None) -> list
                 outcome["status"] = "imported"
             else:
                 outcome.update(status="refused", problems=[p.as_dict() for p in plan.errors[:50]])
-        except GeoInputError as exc:
+        except UserError as exc:
             outcome.update(status="refused", problems=[{"code": exc.code, "zh": exc.zh, "en": exc.en}])
         if outcome["status"] == "refused":
             log.warning("dropped-in %s not imported: %s", path, outcome["problems"][:3])

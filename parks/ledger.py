@@ -21,27 +21,27 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import UserError
 from geo.area import ellipsoidal_area_m2
 from geo.crs import CGCS2000
-from geo.errors import GeoInputError
-from parks import audit
 from parks import provenance as pv
 from parks.build import PARK_SLOTS
 from parks.checks import FLAGS, SPATIAL_FAIL_BITS, TOLERANCE_M2, LedgerState
-from parks.db import Database
-from parks.models import ACTIVE, APPROVED, RELEASED, RESERVED, Allocation, Quota, utcnow
 from parks.sources import plan_target
+from store import audit
+from store.db import Database
+from store.models import ACTIVE, APPROVED, RELEASED, RESERVED, Allocation, Quota, utcnow
 
 SEED_YEAR = 2013
 
 
-class LedgerError(GeoInputError):
+class LedgerError(UserError):
     """A ledger change refused because of the ledger's state (quota, overlap, status)."""
 
     status = 409
 
 
-class NotFound(GeoInputError):
+class NotFound(UserError):
     status = 404
 
 
@@ -114,7 +114,7 @@ def _lock_quota(session: Session, area_id: str, year: int) -> Quota | None:
 def _require_reason(reason) -> str:
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        raise GeoInputError("请填写理由（将记入审计记录）。",
+        raise UserError("请填写理由（将记入审计记录）。",
                             "Give a reason (it goes into the audit trail).", code="reason_required")
     return reason
 
@@ -188,7 +188,7 @@ def set_quota(db: Database, area_id: str, year: int, quota_m2: float, *, actor: 
     approved, or for an area the ledger does not know."""
     reason = _require_reason(reason)
     if not quota_m2 >= 0:
-        raise GeoInputError("指标须为不小于 0 的数值。", "The quota must be a number of 0 or more.",
+        raise UserError("指标须为不小于 0 的数值。", "The quota must be a number of 0 or more.",
                             code="bad_quota")
     with db.write() as session:
         q = _lock_quota(session, area_id, year)

@@ -160,8 +160,8 @@ TEST_PASSWORD = "password-123"
 def sign_in(app, client):
     """``sign_in("land_staff")`` creates a user of that role (named after the role unless
     ``username`` is given) when missing, signs ``client`` in and returns it."""
-    from parks import accounts
-    from parks.models import User
+    from store import accounts
+    from store.models import User
     from web.auth import database
 
     def _sign_in(role: str = "viewer", username: str | None = None):
@@ -187,9 +187,9 @@ POSTGRES_URL = _postgres_url()
 
 @pytest.fixture(params=["sqlite", *(["postgresql"] if POSTGRES_URL else [])])
 def ledger_db(request, tmp_path):
-    """A fresh :class:`parks.db.Database` on a SQLite file; also on PostgreSQL when
+    """A fresh :class:`store.db.Database` on a SQLite file; also on PostgreSQL when
     ``SEI_ATLAS_TEST_POSTGRES_URL`` names a database (in a schema of its own)."""
-    from parks.db import Database
+    from store.db import Database
 
     with ExitStack() as stack:  # PostgreSQL: a fresh schema per test, so parallel workers never meet
         db = Database(f"sqlite:///{tmp_path / 'ledger.db'}" if request.param == "sqlite"

@@ -22,7 +22,7 @@ from waitress import serve
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from parks.models import AuditEntry  # noqa: E402
+from store.models import AuditEntry  # noqa: E402
 
 ACTIONS = {a for a in os.environ.get("CRASH_ON", "").split(",") if a}
 AFTER = int(os.environ.get("CRASH_AFTER", "1"))

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from parks import accounts
+from store import accounts
 from web.auth import database
 
 MAX_EXAMPLES = 25

@@ -17,7 +17,7 @@ from fixtures_files import make_geojson, make_zipped_shapefile, parcels_gdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parks import accounts
+from store import accounts
 from web.auth import database
 
 EXAMPLES = 30

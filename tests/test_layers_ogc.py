@@ -8,9 +8,9 @@ import pytest
 import shapely
 
 from geo.crs_ogc import CRS84, EPSG_URI
-from layers.ogc import Collection, OGCService, catalog_collections
-from layers.ogc_openapi import openapi
-from layers.ogc_params import CRS_LIST, MAX_LIMIT, STORAGE_CRS, OGCError
+from layers.ogc.features import Collection, OGCService, catalog_collections
+from layers.ogc.openapi import openapi
+from layers.ogc.params import CRS_LIST, MAX_LIMIT, STORAGE_CRS, OGCError
 from parks.catalog import Catalog
 
 BASE = "http://example.test/ogc"

@@ -6,15 +6,15 @@ import re
 import pytest
 
 from layers.legend import layer_swatch, legend_html
-from layers.offline import OfflineMap, map_parts
-from layers.overview import (
+from layers.web.offline import OfflineMap, map_parts
+from layers.web.overview import (
     build_overview,
     feature_collection,
     filter_options,
     label_directions,
     thematic_layer,
 )
-from layers.popups import popup_html
+from layers.web.popups import popup_html
 from parks.catalog import Catalog
 
 

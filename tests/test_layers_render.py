@@ -14,11 +14,11 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from geo.errors import GeoInputError
-from layers.pitch_pack import choose, parse_pack_options, render_pack
-from layers.placement import LabelRequest, dodge, place_labels
-from layers.render import load, render, render_data
-from layers.sheet import MAP_LAYERS, parse_options, wrap
+from core.errors import UserError
+from layers.print.pitch_pack import choose, parse_pack_options, render_pack
+from layers.print.placement import LabelRequest, dodge, place_labels
+from layers.print.render import load, render, render_data
+from layers.print.sheet import MAP_LAYERS, parse_options, wrap
 from parks.catalog import Catalog
 
 MADE = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
@@ -64,7 +64,7 @@ def test_theme_defaults_and_explicit_layers():
     ({"bbox": "114,35,113,34"}, "bad_bbox"),
 ])
 def test_bad_options_are_bilingual_input_errors(args, code):
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         parse_options(args)
     assert err.value.code == code
     assert re.search(r"[\u4e00-\u9fff]", err.value.zh)
@@ -75,7 +75,7 @@ def test_bad_options_are_bilingual_input_errors(args, code):
 @pytest.mark.parametrize("scope,code", [("city:火星市", "bad_scope"), ("park:park-99", "bad_scope"),
                                         ("park:park-09", "unlocated"), ("cluster:clu-11", "unlocated")])
 def test_unknown_or_unlocated_scopes_are_refused(catalog, scope, code):
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         sheet(catalog, scope=scope, dpi=72)
     assert err.value.code == code
 
@@ -271,8 +271,8 @@ def test_pitch_pack_zip_of_pngs(catalog):
 
 
 def test_pitch_pack_refuses_bad_format_and_non_candidates(catalog):
-    with pytest.raises(GeoInputError):
+    with pytest.raises(UserError):
         parse_pack_options({"format": "tiff"})
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         render_pack(catalog, parse_pack_options({"parks": "park-01,park-10"}))
     assert err.value.code == "bad_parks" and "park-10" in err.value.en

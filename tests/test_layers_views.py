@@ -2,8 +2,8 @@
 
 import pytest
 
-from layers.offline import map_parts
-from layers.views import built_up_map, park_map, revenue_legend, revenue_map, symbol_radius
+from layers.web.offline import map_parts
+from layers.web.views import built_up_map, park_map, revenue_legend, revenue_map, symbol_radius
 from parks.catalog import Catalog
 from parks.nearby import nearby
 from parks.summary import cluster_revenue, revenue_by_city

@@ -1,12 +1,12 @@
-"""parks.accounts: hashed passwords, roles in order, API tokens, audited changes."""
+"""store.accounts: hashed passwords, roles in order, API tokens, audited changes."""
 
 import pytest
 from sqlalchemy import select
 
-from parks import accounts, audit
-from parks.accounts import ADMIN, LAND_STAFF, VIEWER, AccountError
-from parks.db import Database
-from parks.models import User
+from store import accounts, audit
+from store.accounts import ADMIN, LAND_STAFF, VIEWER, AccountError
+from store.db import Database
+from store.models import User
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""parks.audit: append-only lines, filters, CSV export; the database refuses edits."""
+"""store.audit: append-only lines, filters, CSV export; the database refuses edits."""
 
 import csv
 import io
@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from parks import audit
-from parks.models import AuditEntry
+from store import audit
+from store.models import AuditEntry
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""parks.backup through `flask backup` / `flask restore`: a round trip brings back the database
+"""store.backup through `flask backup` / `flask restore`: a round trip brings back the database
 (users, audit trail) and the layers folder exactly; a bad archive changes nothing; a backup
 taken while clerks write is a consistent snapshot."""
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from parks import accounts, audit
-from parks import layer_versions as lv
-from parks.backup import MANIFEST, BackupError, backup
 from parks.catalog import Catalog
-from parks.models import User
+from store import accounts, audit
+from store import layer_versions as lv
+from store.backup import MANIFEST, BackupError, backup
+from store.models import User
 from web.auth import database
 
 
@@ -147,7 +147,7 @@ def test_backup_while_clerks_write_is_a_consistent_snapshot(app, data_dir, tmp_p
         writer.join()
     add_user(app, "after.backup")
     with app.app_context():
-        from parks.backup import restore
+        from store.backup import restore
 
         restore(database().engine, data_dir, tmp_path / "live.tar.gz")
     restored = usernames(app)

@@ -6,14 +6,15 @@ import shapely
 from fixtures_files import make_geojson, make_zipped_shapefile, parcels_gdf
 from sqlalchemy import func, select
 
-from geo.errors import GeoInputError
-from parks import audit, ledger
+from core.errors import UserError
+from parks import ledger
 from parks.catalog import Catalog
 from parks.check_records import load_check, run_check
 from parks.checks import quota_areas
-from parks.db import Database
 from parks.ledger import NotFound
-from parks.models import AuditEntry, ParcelCheck
+from store import audit
+from store.db import Database
+from store.models import AuditEntry, ParcelCheck
 
 PARK01 = (113.846, 34.549)  # 3 parcels of 6 ha fit inside park-01's schematic circle from here
 
@@ -60,10 +61,10 @@ def test_bad_input_writes_nothing(setup, tmp_path):
     db, areas = setup
     before = count(db, ParcelCheck), count(db, AuditEntry)
     empty = make_geojson(tmp_path, None)
-    with pytest.raises(GeoInputError):
+    with pytest.raises(UserError):
         run_check(db, empty, filename="empty.geojson", areas=areas, actor="li")
     points = gpd.GeoDataFrame({"name": ["p"]}, geometry=[shapely.Point(*PARK01)], crs=4490)
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         run_check(db, make_geojson(tmp_path, points, name="pts.geojson"), filename="pts.geojson",
                   areas=areas, actor="li")
     assert err.value.code == "no_polygons"

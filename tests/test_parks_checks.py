@@ -8,7 +8,7 @@ import shapely
 from fixtures_files import rect_m
 from pyproj import Geod
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 from parks.checks import (
     FAIL,
     PASS,
@@ -197,13 +197,13 @@ def test_declared_park_must_match():
                          declared="Q").rows
     assert rows["verdict"].iloc[0] == FAIL
     assert any("申报" in zh for _, zh, _ in reasons(rows.iloc[0]))
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         check_parcels(parcels(rect_m(LON, LAT, 100, 100)), area, ledger(), declared="nope")
     assert err.value.code == "unknown_park"
 
 
 def test_no_parcels_is_an_input_error():
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         check_parcels(parcels(), areas_frame(OFFICIAL), ledger())
     assert err.value.code == "no_polygons"
 

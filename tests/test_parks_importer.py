@@ -11,9 +11,9 @@ from fixtures_files import make_csv_points, make_geojson, make_zipped_shapefile,
 
 from parks import field_mapping as fm
 from parks import importer
-from parks import layer_versions as lv
 from parks.catalog import Catalog
-from parks.db import Database
+from store import layer_versions as lv
+from store.db import Database
 
 OFFICIAL = ["郑州航空港经济综合实验区", "洛阳高新区", "新乡经开区"]
 
@@ -85,7 +85,7 @@ def test_report_lists_every_problem_with_its_row(catalog, tmp_path):
     plan = importer.plan_import(catalog, "parks", path, path.name,
                                 mapping={"id": "园区代码", "name_zh": "备注"})
     assert {(p.code, p.row) for p in plan.errors} == {("duplicate_id", 2)}
-    with pytest.raises(importer.GeoInputError):
+    with pytest.raises(importer.UserError):
         importer.commit_import(catalog, plan, actor="x")
     assert lv.current_version(catalog.data_dir, "parks") is None
 
@@ -96,7 +96,7 @@ def test_unmappable_fields_and_wrong_geometry(catalog, tmp_path):
     codes = {p.code for p in plan.errors}
     assert codes == {"unknown_column", "unmapped_required"}
     points = make_csv_points(tmp_path, [{"名称": "富士康", "经度": 113.8, "纬度": 34.5}])
-    with pytest.raises(importer.GeoInputError) as info:
+    with pytest.raises(importer.UserError) as info:
         importer.plan_import(catalog, "parks", points, points.name)
     assert info.value.code == "no_polygons"
 
@@ -114,7 +114,7 @@ def test_rows_outside_henan_or_with_bad_rings_are_reported(catalog, tmp_path):
 
 
 def test_commit_swaps_atomically_keeps_history_and_audits(catalog, db, tmp_path):
-    from parks import audit
+    from store import audit
 
     path = make_zipped_shapefile(tmp_path, official_parks(), crs=4526, encoding="GBK", cpg=False)
     plan = importer.plan_import(catalog, "parks", path, "正式园区.zip")

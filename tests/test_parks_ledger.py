@@ -8,14 +8,15 @@ import pytest
 from fixtures_files import rect_m
 from sqlalchemy import select
 
-from geo.errors import GeoInputError
-from parks import audit, ledger
+from core.errors import UserError
+from parks import ledger
 from parks.catalog import Catalog
 from parks.checks import check_parcels
-from parks.db import Database
 from parks.footprints import circle_footprint
 from parks.ledger import LedgerError
-from parks.models import Quota
+from store import audit
+from store.db import Database
+from store.models import Quota
 
 LON, LAT = 113.70, 34.70
 
@@ -94,7 +95,7 @@ def test_reseeding_keeps_staff_figures(db, layers):
 
 def test_set_quota_needs_a_reason_and_is_audited(db, layers):
     ledger.seed(db, *layers)
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         ledger.set_quota(db, "zone-01", 2013, 1_000_000, actor="clerk", reason=" ")
     assert err.value.code == "reason_required"
     ledger.set_quota(db, "zone-01", 2013, 1_000_000, actor="clerk", reason="2013年计划下达")
@@ -103,7 +104,7 @@ def test_set_quota_needs_a_reason_and_is_audited(db, layers):
     assert audit.as_dict(entry)["before"] == {"quota_m2": None, "basis": "none"}
     assert audit.as_dict(entry)["after"] == {"quota_m2": 1_000_000, "basis": "user"}
     assert (entry.actor, entry.target, entry.reason) == ("clerk", "zone-01@2013", "2013年计划下达")
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         ledger.set_quota(db, "nowhere", 2013, 1.0, actor="clerk", reason="x")
     assert err.value.code == "unknown_area"
 
@@ -176,7 +177,7 @@ def test_reserve_refuses_areas_without_quota_and_failed_parcels(db):
     with pytest.raises(LedgerError) as err:
         reserve(db, outside)
     assert err.value.code == "not_reservable"
-    with pytest.raises(GeoInputError) as err:
+    with pytest.raises(UserError) as err:
         ledger.reserve(db, checked(db, areas, hectare(3))[0], year=2013, check_id=None, actor="c", reason="")
     assert err.value.code == "reason_required"
 

@@ -22,8 +22,8 @@ import pytest
 import requests
 from fixtures_files import make_geojson, make_zipped_shapefile, parcels_gdf
 
-from parks import accounts
-from parks import layer_versions as lv
+from store import accounts
+from store import layer_versions as lv
 from web.auth import database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def test_killed_amid_concurrent_reservations_every_allocation_is_whole(server, a
     reserved, audit = ledger_state(server)
     lines = [a for a in audit if a[1] == "parcel.reserve"]
     with app.app_context(), database().read() as session:
-        from parks.models import Allocation
+        from store.models import Allocation
 
         allocations = session.query(Allocation).filter_by(check_id=check_id).all()
     assert len(allocations) == len(lines) == 4
@@ -239,12 +239,12 @@ def test_killed_during_a_layer_import_the_layer_is_as_before(server, app, data_d
 def test_reconcile_leaves_an_audited_import_alone(app, data_dir):
     """The start-up repair only undoes switches whose audit line never committed."""
     from parks.catalog import Catalog
-    from parks.recovery import reconcile_layers
+    from store.recovery import reconcile_layers
 
     parks = Catalog(data_dir).layer("parks").drop(columns=["evidence", "source", "prec_note"])
     version = lv.write_version(data_dir, "parks", parks, {"imported_at": "now"})
     with app.app_context(), database().write() as session:
-        from parks import audit
+        from store import audit
 
         audit.record(session, "boss", "layer.import", "parks", after={"version": version})
     lv.switch(data_dir, "parks", version)

@@ -7,7 +7,7 @@ import re
 import pytest
 from fixtures_files import make_geojson, make_zip_slip, make_zipped_shapefile, parcels_gdf
 
-from parks import layer_versions as lv
+from store import layer_versions as lv
 
 OFFICIAL = ["郑州航空港经济综合实验区", "洛阳高新区"]
 
@@ -54,7 +54,7 @@ def test_upload_preview_confirm_and_restore(app, client, sign_in, tmp_path):
     response = client.post(f"/admin/import/{token}/commit", data={"reason": "正式红线"})
     assert response.status_code == 302
     assert client.get("/api/layers/parks").get_json()["features"][0]["properties"]["name_zh"] == OFFICIAL[0]
-    from parks.models import Quota
+    from store.models import Quota
     from web.auth import database
 
     with app.app_context(), database().read() as session:  # the ledger learns the new parks

@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from layers.downloads import layer_frame
-from layers.ogc import CONFORMANCE
-from layers.ogc_params import CRS_LIST
+from layers.ogc.features import CONFORMANCE
+from layers.ogc.params import CRS_LIST
 from parks.catalog import Catalog
 
 COLLECTIONS = ["parks", "zones", "foxconn", "projects", "clusters",

@@ -69,7 +69,7 @@ def test_each_request_is_one_json_line(logged_app):
 
 
 def test_the_log_names_the_signed_in_user_and_ignores_odd_request_ids(logged_app):
-    from parks import accounts
+    from store import accounts
     from web.auth import database
 
     app, log = logged_app

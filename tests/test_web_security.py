@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fixtures_files import make_geojson, parcels_gdf
 
-from parks import accounts
-from parks import layer_versions as lv
 from parks.catalog import Catalog
+from store import accounts
+from store import layer_versions as lv
 from web.auth import database
 from web.security import PROTECTED_BLUEPRINTS, add_nonces, content_security_policy, tile_source
 
@@ -212,7 +212,7 @@ def test_every_write_without_the_token_is_refused(csrf_app, client):
     writes.append(("POST", "/auth/logout"))
     assert len(writes) >= 12
     with csrf_app.app_context(), database().read() as session:
-        from parks.audit import entries
+        from store.audit import entries
 
         before = len(entries(session, limit=None))
     for method, url in writes:

@@ -2,7 +2,7 @@
 
 Pages under ``/admin`` (admin role only). Handlers parse the request and call
 :mod:`parks.importer`; the upload waits in the instance folder between preview and confirm
-(:mod:`parks.import_staging`), and nothing is swapped before the admin confirms a preview
+(:mod:`store.import_staging`), and nothing is swapped before the admin confirms a preview
 without errors. CLI: ``flask import-layer``, ``flask layer-versions``, ``flask restore-layer``.
 """
 
@@ -23,16 +23,18 @@ from flask import (
 )
 from flask.cli import with_appcontext
 
-from geo.errors import CRSError, GeoInputError
-from layers.import_preview import areas_ha, import_map
-from layers.offline import map_parts
+from core.errors import UserError
+from geo.errors import CRSError
+from layers.web.import_preview import areas_ha, import_map
+from layers.web.offline import map_parts
 from parks import field_mapping as fm
-from parks import import_staging as staging
 from parks import importer, ledger
-from parks import layer_versions as lv
 from parks import provenance as pv
 from parks.catalog import LAYERS, Catalog
-from web.auth import ADMIN, current_actor, database, init_database, role_required
+from store import import_staging as staging
+from store import layer_versions as lv
+from store.db import Database
+from web.auth import ADMIN, current_actor, database, role_required
 from web.context import catalog
 from web.i18n import current_lang
 
@@ -75,7 +77,7 @@ def _labels():
     return {"basis_labels": pv.LABELS, "layers": LAYERS, "importable": importer.IMPORTABLE}
 
 
-def _index(error: GeoInputError | None = None, form=None, status: int = 200):
+def _index(error: UserError | None = None, form=None, status: int = 200):
     cat = catalog()
     rows = []
     for name in importer.IMPORTABLE:
@@ -101,16 +103,16 @@ def upload():
     upload = request.files.get("file")
     form = {k: (request.form.get(k) or "").strip() for k in CHOICE_FIELDS}
     if upload is None or not upload.filename:
-        return _index(GeoInputError("请选择要导入的文件。", "Choose a file to import.", code="no_file"),
+        return _index(UserError("请选择要导入的文件。", "Choose a file to import.", code="no_file"),
                       form, 400)
     try:
         importer.check_layer(form["layer"])
         token = staging.stage(_staging_root(), upload.save, upload.filename, form)
-    except GeoInputError as exc:
+    except UserError as exc:
         return _index(exc, form, 400)
     try:
         _plan(token)
-    except GeoInputError as exc:  # unreadable as a whole: nothing is kept
+    except UserError as exc:  # unreadable as a whole: nothing is kept
         staging.drop(_staging_root(), token)
         return _index(exc, form, 400)
     return redirect(url_for("admin.preview", token=token))
@@ -243,7 +245,7 @@ def import_layer_command(layer, file, mapping, mode, crs, encoding, datum, reaso
         fields, units = fm.parse_mapping(mapping, layer) if mapping else (None, None)
         plan = importer.plan_import(cat, layer, file, file.name, mapping=fields, units=units, mode=mode,
                                     crs=crs, encoding=encoding, datum=datum, region=_region(cat))
-    except GeoInputError as exc:
+    except UserError as exc:
         raise click.ClickException(f"{exc.zh} / {exc.en}") from exc
     _echo_plan(plan)
     if not plan.ok:
@@ -278,21 +280,16 @@ def restore_layer_command(layer, version, reason):
         with database().write() as session:
             importer.restore(current_app.extensions["atlas_catalog"], layer, version, actor="cli",
                              session=session, reason=reason)
-    except GeoInputError as exc:
+    except UserError as exc:
         raise click.ClickException(f"{exc.zh} / {exc.en}") from exc
     _seed_ledger(current_app, layer)
     click.echo(f"{layer} now serves {version}")
 
 
-def init_app(app: Flask) -> None:
-    from web import add_nav
-
-    db = init_database(app)
+def pick_up_dropped_layers(app: Flask, db: Database) -> None:
+    """Start-up: import layer files dropped into ``data/shapefiles/`` (validated like an upload)."""
     cat = app.extensions["atlas_catalog"]
     if importer.dropped_files(cat):
         for outcome in importer.pickup_dropped(cat, write_session=db.write, region=_region(cat)):
             app.logger.info("dropped-in layer file %s: %s", outcome["file"], outcome["status"])
             _seed_ledger(app, outcome["layer"])
-    for command in (import_layer_command, layer_versions_command, restore_layer_command):
-        app.cli.add_command(command)
-    add_nav(app, "admin.index", "图层导入", "Layer import", order=80)

@@ -6,11 +6,11 @@ import io
 
 from flask import Blueprint, Response, abort, jsonify, request, send_file, url_for
 
+from core.errors import UserError
 from geo.crs import CGCS2000
-from geo.errors import GeoInputError
 from geo.vector_write import DOWNLOAD_EPSG, FORMATS
 from layers.downloads import download_layer
-from layers.geojson import layer_geojson_text
+from layers.web.geojson import layer_geojson_text
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 from parks.sources import read_plan_targets
 from web.context import catalog
@@ -40,7 +40,7 @@ def _tolerance() -> float:
     except ValueError:
         value = -1
     if value is not None and not 0 <= value <= 5000:
-        raise GeoInputError("tolerance 须为 0 到 5000 之间的米数。",
+        raise UserError("tolerance 须为 0 到 5000 之间的米数。",
                             "tolerance must be a number of metres from 0 to 5000.",
                             code="bad_parameter")
     return value
@@ -52,7 +52,7 @@ def get_layer(name: str):
         abort(404)
     level = request.args.get("level") or None  # the download form sends "" for all levels
     if level is not None and level not in BOUNDARY_LEVELS:
-        raise GeoInputError(f"level 须为 {'、'.join(BOUNDARY_LEVELS)} 之一。",
+        raise UserError(f"level 须为 {'、'.join(BOUNDARY_LEVELS)} 之一。",
                             f"level must be one of {', '.join(BOUNDARY_LEVELS)}.",
                             code="bad_parameter")
     cat = catalog()
@@ -65,7 +65,7 @@ def get_layer(name: str):
     else:
         if "crs" in request.args:
             formats = ", ".join(FORMATS)
-            raise GeoInputError(f"crs 只用于下载文件，请同时给出 format（{formats}）。",
+            raise UserError(f"crs 只用于下载文件，请同时给出 format（{formats}）。",
                                 f"crs applies to file downloads: add format ({formats}).",
                                 code="bad_parameter")
         resp = Response(layer_geojson_text(cat, name, level=level, tolerance_m=_tolerance()),

@@ -32,10 +32,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from geo.errors import GeoInputError
-from parks import accounts
-from parks.accounts import ADMIN, LAND_STAFF, ROLE_LABELS, ROLES, VIEWER
-from parks.db import Database
+from core.errors import UserError
+from store import accounts
+from store.accounts import ADMIN, LAND_STAFF, ROLE_LABELS, ROLES, VIEWER
+from store.db import Database
 from web.errors import respond, wants_json
 
 __all__ = ["ADMIN", "LAND_STAFF", "ROLES", "VIEWER", "bp", "current_actor", "database",
@@ -47,11 +47,11 @@ csrf = CSRFProtect()
 DB_KEY = "atlas_db"
 
 
-class SignInRequired(GeoInputError):
+class SignInRequired(UserError):
     status = 401
 
 
-class Forbidden(GeoInputError):
+class Forbidden(UserError):
     status = 403
 
 
@@ -70,7 +70,7 @@ class SignedIn(UserMixin):
 
 
 def database() -> Database:
-    """The app's :class:`parks.db.Database` (created at start-up, tables included)."""
+    """The app's :class:`store.db.Database` (created at start-up, tables included)."""
     return current_app.extensions[DB_KEY]
 
 
@@ -172,7 +172,7 @@ def logout():
 @login_manager.user_loader
 def _load_user(user_id: str):
     with database().read() as session:
-        from parks.models import User
+        from store.models import User
 
         user = session.get(User, int(user_id))
         return SignedIn.of(user) if user is not None and user.active else None
@@ -255,15 +255,11 @@ def _csrf_refused(exc: CSRFError):
                                        "changed. Reload the page and submit again."})
 
 
-def init_app(app: Flask) -> None:
-    from web import add_nav
-
-    init_database(app)
+def init_login(app: Flask) -> None:
+    """Sign-in sessions, bearer tokens and CSRF protection for every form."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_refused)
     app.jinja_env.globals.update(user_may=user_may, role_labels=ROLE_LABELS)
-    app.cli.add_command(users_cli)
-    add_nav(app, "auth.login", "账户", "Account", order=90)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 
 from parks.build import build_data
 
@@ -18,7 +18,3 @@ def build_data_command(out: Path | None):
     out = out or Path(current_app.config["DATA_DIR"]) / "shapefiles"
     for path in build_data(out):
         click.echo(f"wrote {path}")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(build_data_command)

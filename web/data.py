@@ -10,15 +10,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, render_template
 from flask.cli import AppGroup
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 from geo.vector_write import DOWNLOAD_EPSG, FORMATS, KML_EPSG
 from layers.downloads import download_layer, feature_count
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 from parks.provenance import LABELS
-from web import add_nav
 from web.context import catalog
 
 bp = Blueprint("data", __name__, url_prefix="/data")
@@ -35,7 +34,7 @@ def index():
 
 # --- command line ---------------------------------------------------------------------------
 
-def _input_error(exc: GeoInputError) -> click.UsageError:
+def _input_error(exc: UserError) -> click.UsageError:
     """Bad input ends the command with exit code 2 and the bilingual message on stderr."""
     return click.UsageError(f"{exc.zh}\n{exc.en}")
 
@@ -74,7 +73,7 @@ def export_command(name: str, fmt: str, crs: str, level: str | None, output: Pat
     """
     try:
         file = download_layer(catalog(), name, fmt, crs, level=level)
-    except GeoInputError as exc:
+    except UserError as exc:
         raise _input_error(exc) from exc
     if str(output) == "-":
         sys.stdout.buffer.write(file.data)
@@ -100,7 +99,7 @@ def export_all_command(fmt: str, crs: str, out_dir: Path):
                                item_show_func=lambda job: job and "_".join(filter(None, job))) as bar:
             for name, level in bar:
                 files.append(download_layer(cat, name, fmt, crs, level=level))
-    except GeoInputError as exc:
+    except UserError as exc:
         raise _input_error(exc) from exc
     out_dir.mkdir(parents=True, exist_ok=True)
     for file in files:
@@ -108,7 +107,4 @@ def export_all_command(fmt: str, crs: str, out_dir: Path):
         click.echo(out_dir / file.filename)
 
 
-def init_app(app: Flask) -> None:
-    add_nav(app, "data.index", "数据下载", "Data", order=80)
-    app.cli.add_command(layer_cli)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 
 MESSAGES = {
     400: ("请求有误，请检查填写的内容。", "Bad request: please check what you entered."),
@@ -31,8 +31,8 @@ def respond(status: int, payload: dict):
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(GeoInputError)
-    def input_error(exc: GeoInputError):
+    @app.errorhandler(UserError)
+    def input_error(exc: UserError):
         return respond(exc.status, exc.to_dict())
 
     @app.errorhandler(HTTPException)

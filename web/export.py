@@ -1,6 +1,6 @@
 """Map export and pitch packs: the /export/ page, GET /api/export(/pack), `flask export …`.
 
-Handlers only parse, call :mod:`layers.render` / :mod:`layers.pitch_pack` and send the file.
+Handlers only parse, call :mod:`layers.print.render` / :mod:`layers.print.pitch_pack` and send the file.
 Rendering happens in the request's own thread (matplotlib's object-oriented API, no shared
 state); at most :data:`MAX_RENDERS` run at once per process so a burst of exports cannot take
 every worker thread or the memory of many 300 dpi canvases — others wait, then get a 503.
@@ -13,16 +13,16 @@ import threading
 from pathlib import Path
 
 import click
-from flask import Blueprint, Flask, Response, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask.cli import AppGroup
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 from layers.labels import city as city_name
 from layers.labels import pick
-from layers.pitch_pack import PACK_FORMATS, pack_size, parse_pack_options, render_pack
-from layers.render import Rendered, render
-from layers.scope import resolve_scope
-from layers.sheet import (
+from layers.print.pitch_pack import PACK_FORMATS, pack_size, parse_pack_options, render_pack
+from layers.print.render import Rendered, render
+from layers.print.scope import resolve_scope
+from layers.print.sheet import (
     DPI_CHOICES,
     FORMATS,
     MAP_LAYERS,
@@ -33,7 +33,6 @@ from layers.sheet import (
     parse_options,
 )
 from parks.catalog import LAYERS
-from web import add_nav
 from web.context import catalog
 from web.i18n import current_lang, t
 
@@ -49,7 +48,7 @@ THEME_NAMES = {"layers": ("图层（与屏幕相同）", "Layers (as on screen)"
                "revenue": ("收入：各市候选园区与集群", "Revenue: cities' candidate parks and clusters")}
 
 
-class ExportBusy(GeoInputError):
+class ExportBusy(UserError):
     status = 503
 
     def __init__(self):
@@ -119,7 +118,7 @@ def index():
         options = parse_options(_args())
         resolve_scope(catalog(), options)
         problem = None
-    except GeoInputError as exc:  # show the form with defaults and say what was wrong
+    except UserError as exc:  # show the form with defaults and say what was wrong
         options, problem = parse_options({"lang": lang}), exc
     parks = catalog().layer("parks")
     candidates = parks[parks["kind"] == "candidate"].to_dict("records")
@@ -132,7 +131,7 @@ def index():
 
 # --- command line ---------------------------------------------------------------------------
 
-def _usage(exc: GeoInputError) -> click.UsageError:
+def _usage(exc: UserError) -> click.UsageError:
     """Bad input ends the command with exit code 2 and the bilingual message on stderr."""
     return click.UsageError(f"{exc.zh}\n{exc.en}")
 
@@ -170,7 +169,7 @@ def map_command(out: Path | None, **params):
     try:
         options = parse_options(args)
         result = render(catalog(), options)
-    except GeoInputError as exc:
+    except UserError as exc:
         raise _usage(exc) from exc
     _write(result, out)
 
@@ -192,13 +191,9 @@ def pack_command(out: Path | None, fmt: str, **params):
         with click.progressbar(length=pack_size(cat, options), label="pages", file=sys.stderr,
                                item_show_func=lambda name: name) as bar:
             result = render_pack(cat, options, progress=lambda name: bar.update(1, name))
-    except GeoInputError as exc:
+    except UserError as exc:
         raise _usage(exc) from exc
     _write(result, out)
 
 
-def init_app(app: Flask) -> None:
-    app.register_blueprint(api_bp)
-    app.cli.add_command(export_cli)
-    add_nav(app, "export.index", "导出地图", "Export maps", order=70)
 

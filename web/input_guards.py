@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 
 
 class DatabaseInteger(IntegerConverter):
@@ -50,7 +50,7 @@ def refuse_nul() -> None:
     elif request.is_json:
         texts += list(_strings(request.get_json(silent=True)))
     if any("\x00" in t for t in texts if isinstance(t, str)):
-        raise GeoInputError("请求中含有空字符（\\0），任何字段都不接受该字符。",
+        raise UserError("请求中含有空字符（\\0），任何字段都不接受该字符。",
                             "The request contains a NUL character, which no field accepts.",
                             code="nul_character")
 

@@ -1,4 +1,4 @@
-"""OGC API – Features under /ogc: a thin adapter over :mod:`layers.ogc` (JSON and HTML)."""
+"""OGC API – Features under /ogc: a thin adapter over :mod:`layers.ogc.features` (JSON and HTML)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from markupsafe import Markup
 
 from geo.crs_ogc import CRS84
-from layers.ogc import GEOJSON, HTML, JSON, OPENAPI, OGCService, catalog_collections
-from layers.ogc_openapi import openapi
-from layers.ogc_params import parse_f
+from layers.ogc.features import GEOJSON, HTML, JSON, OPENAPI, OGCService, catalog_collections
+from layers.ogc.openapi import openapi
+from layers.ogc.params import parse_f
 from web.i18n import current_lang
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -124,11 +124,7 @@ def item(cid: str, fid: str):
     return _with_crs(_json(feature, GEOJSON), crs)
 
 
-def init_app(app: Flask) -> None:
-    """The OGC service over the app's catalog, and the /data download page with its CLI."""
-    from web import data
-
+def init_service(app: Flask) -> None:
+    """The OGC service over the app's catalog."""
     app.extensions[EXTENSION] = OGCService(catalog_collections(app.extensions["atlas_catalog"]))
-    data.init_app(app)
-    app.register_blueprint(data.bp)
 

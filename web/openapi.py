@@ -9,8 +9,8 @@ allow — above all a 500 — fails the build.
 from __future__ import annotations
 
 from geo.vector_write import DOWNLOAD_EPSG, FORMATS
-from layers.sheet import FORMATS as SHEET_FORMATS
-from layers.sheet import ORIENTATIONS, PAPERS_MM, THEMES
+from layers.print.sheet import FORMATS as SHEET_FORMATS
+from layers.print.sheet import ORIENTATIONS, PAPERS_MM, THEMES
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 
 ERROR = {"type": "object", "required": ["error", "message_zh", "message_en"],

@@ -17,10 +17,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from parks import backup as backups
-from parks.recovery import reconcile_layers
-from web import input_guards, limits, request_log, security
-from web.auth import database, init_database
+from store import backup as backups
+from store.db import Database
+from store.recovery import reconcile_layers
+from web.auth import database
 from web.context import catalog
 from web.openapi import openapi
 
@@ -88,18 +88,16 @@ def restore_command(file: Path, yes: bool):
     click.echo(f"restored the backup of {manifest['created_at']} from {file}")
 
 
-def init_app(app: Flask) -> None:
+def trust_proxies(app: Flask) -> None:
+    """Honour X-Forwarded-* from the ``PROXY_FIX`` reverse proxies in front of the app."""
     if app.config.get("PROXY_FIX"):
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
-    db = init_database(app)
+
+
+def recover_interrupted_imports(app: Flask, db: Database) -> None:
+    """Start-up: roll back a layer import that was killed between its swap and its commit."""
     with db.read() as session:
         for fix in reconcile_layers(app.config["DATA_DIR"], session):
             app.logger.warning("crash recovery: layer %(layer)s served %(was)s without a committed "
                                "audit line; switched back to %(now)s", fix)
-    request_log.init_app(app)
-    input_guards.init_app(app)
-    security.init_app(app)
-    limits.init_app(app)
-    for command in (backup_command, restore_command):
-        app.cli.add_command(command)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 from layers.labels import basis_badge, city, num, precision_label, tr
-from layers.offline import map_parts
-from layers.overview import THEMATIC, build_overview, filter_options, title
-from layers.views import built_up_map, park_map, revenue_map
+from layers.web.offline import map_parts
+from layers.web.overview import THEMATIC, build_overview, filter_options, title
+from layers.web.views import built_up_map, park_map, revenue_map
 from parks import summary
 from parks.footprints import RULES
 from parks.nearby import nearby, park_record
 from parks.sources import read_plan_targets
-from web import add_nav
 from web.assets import bp as vendor_bp
 from web.context import catalog
 from web.i18n import LANGS, current_lang
@@ -124,7 +123,7 @@ def built_up():
 def _year() -> int:
     raw = request.args.get("year", "2013")
     if raw not in ("2012", "2013"):
-        raise GeoInputError("year 须为 2012 或 2013。", "year must be 2012 or 2013.", code="bad_parameter")
+        raise UserError("year 须为 2012 或 2013。", "year must be 2012 or 2013.", code="bad_parameter")
     return int(raw)
 
 
@@ -144,11 +143,8 @@ def _revenue_context(year: int) -> dict:
             "clusters": _records(clusters)}
 
 
-def init_app(app: Flask) -> None:
-    add_nav(app, "pages.overview", "地图", "Map", order=10)
-    add_nav(app, "pages.park_list", "园区", "Parks", order=20)
-    add_nav(app, "pages.built_up", "建成面积", "Built-up area", order=30)
-    add_nav(app, "pages.revenue", "集群收入", "Cluster revenue", order=40)
+def init_templates(app: Flask) -> None:
+    """Helpers every page template uses (labels, numbers, links in the current language)."""
     app.jinja_env.globals.update(
         lang_url=lang_url, langs=LANGS, export_url=export_url,
         basis_badge=lambda basis: Markup(basis_badge(basis, current_lang())),

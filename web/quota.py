@@ -24,25 +24,25 @@ from flask import (
     url_for,
 )
 
+from core.errors import UserError
 from geo.crs import crs_label
-from geo.errors import CRSError, GeoInputError
+from geo.errors import CRSError
 from geo.units import M2_PER_HA, M2_PER_MU
-from layers.check_report import CRS_HOW, report_csv, report_pdf
-from layers.offline import map_parts
-from layers.parcel_map import parcel_map
-from parks import audit, ledger
+from layers.print.check_report import CRS_HOW, report_csv, report_pdf
+from layers.web.offline import map_parts
+from layers.web.parcel_map import parcel_map
+from parks import ledger
 from parks import provenance as pv
 from parks.check_records import load_check, recent_checks, run_check
 from parks.checks import VERDICT_LABELS, parcel_summary, quota_areas
 from parks.ledger import NotFound
-from parks.models import APPROVED, RELEASED, RESERVED
+from store import audit
+from store.models import APPROVED, RELEASED, RESERVED
 from web.auth import (
     LAND_STAFF,
     VIEWER,
-    csrf,
     current_actor,
     database,
-    init_database,
     protect_api,
     role_required,
 )
@@ -84,7 +84,7 @@ def _year(raw: str | None = None) -> int:
     if not raw:
         return ledger.SEED_YEAR
     if not re.fullmatch(r"(19|20)\d\d", raw):
-        raise GeoInputError("年度须为四位数字，如 2013。", "The year must be four digits, e.g. 2013.",
+        raise UserError("年度须为四位数字，如 2013。", "The year must be four digits, e.g. 2013.",
                             code="bad_parameter")
     return int(raw)
 
@@ -95,7 +95,7 @@ def _area_m2(value, unit: str) -> float:
     except ValueError:
         number = -1.0
     if unit not in UNITS or not number >= 0:
-        raise GeoInputError("请填写不小于 0 的指标数值，单位为公顷、亩或平方米。",
+        raise UserError("请填写不小于 0 的指标数值，单位为公顷、亩或平方米。",
                             "Give the quota as a number of 0 or more, in ha, mu or m².",
                             code="bad_quota")
     return number * UNITS[unit]
@@ -105,7 +105,7 @@ def _run_upload_check() -> int:
     """Save the upload to a temporary folder, check it, store the check; returns its id."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise GeoInputError("请选择要核查的文件。", "Choose a file to check.", code="no_file")
+        raise UserError("请选择要核查的文件。", "Choose a file to check.", code="no_file")
     suffix = "".join(re.findall(r"\.[A-Za-z0-9]{1,8}", Path(upload.filename).name)[-2:]).lower()
     _sync_ledger()
     with tempfile.TemporaryDirectory(prefix="sei-check-") as tmp:
@@ -143,7 +143,7 @@ def _decide_on_page(action, back: str):
     try:
         action()
         flash(("ok", "已保存，并记入审计记录。", "Saved and recorded in the audit trail."))
-    except GeoInputError as exc:
+    except UserError as exc:
         flash(("error", exc.zh, exc.en))
     return redirect(back, code=303)
 
@@ -202,7 +202,7 @@ def check_form():
 def check_upload():
     try:
         check_id = _run_upload_check()
-    except GeoInputError as exc:
+    except UserError as exc:
         with database().read() as session:
             checks = recent_checks(session)
         candidates = [(c, crs_label(c)) for c in exc.candidates] if isinstance(exc, CRSError) else []
@@ -237,7 +237,7 @@ def report(check_id: int, fmt: str):
         return Response(report_csv(stored), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     if fmt != "pdf":
-        raise GeoInputError("报告格式须为 pdf 或 csv。", "The report format must be pdf or csv.",
+        raise UserError("报告格式须为 pdf 或 csv。", "The report format must be pdf or csv.",
                             code="bad_parameter")
     pdf = report_pdf(stored, _areas(), lang=current_lang(), allocations=_active_allocations(),
                      data_version=catalog().data_version())
@@ -343,7 +343,7 @@ def api_reserve():
     try:
         check_id, no = int(body.get("check_id")), int(body.get("parcel_no"))
     except (TypeError, ValueError) as exc:
-        raise GeoInputError("请给出 check_id 和 parcel_no（整数）。",
+        raise UserError("请给出 check_id 和 parcel_no（整数）。",
                             "Give check_id and parcel_no (integers).", code="bad_parameter") from exc
     stored = _stored(check_id)
     alloc = ledger.reserve(database(), stored.parcel(no), year=stored.result.year, check_id=check_id,
@@ -365,7 +365,7 @@ def api_set_quota(area_id: str):
     body = _json_body()
     unit = next((u for u in UNITS if body.get(f"quota_{u}") not in (None, "")), None)
     if unit is None:
-        raise GeoInputError("请给出 quota_ha、quota_mu 或 quota_m2 之一。",
+        raise UserError("请给出 quota_ha、quota_mu 或 quota_m2 之一。",
                             "Give one of quota_ha, quota_mu or quota_m2.", code="bad_quota")
     q = ledger.set_quota(database(), area_id, _year(body.get("year") or ""),
                          _area_m2(body[f"quota_{unit}"], unit), actor=current_actor(),
@@ -381,13 +381,7 @@ def api_audit():
                                     audit.entries(session, _audit_filter(), limit=AUDIT_PAGE)]})
 
 
-def init_app(app: Flask) -> None:
-    from web import add_nav
-
-    init_database(app)
+def sync_ledger_at_start(app: Flask) -> None:
+    """Start-up: a ledger row for every park and zone served (adds only what is missing)."""
     with app.app_context():
         _sync_ledger()
-    app.register_blueprint(api)
-    csrf.exempt(api)  # API writes are checked by protect_api: CSRF for cookies, none for tokens
-    add_nav(app, "quota.ledger_page", "用地指标台账", "Quota ledger", order=40)
-    add_nav(app, "quota.check_form", "地块核查", "Parcel check", order=41)

@@ -1,6 +1,6 @@
 """The verdict map of a parcel check: the checked parcels, coloured by verdict, on the parks and
 zones around them (dashed when schematic), with parcels already in the ledger and county
-boundaries for orientation. Built on :class:`layers.offline.OfflineMap`: nothing from a CDN."""
+boundaries for orientation. Built on :class:`layers.web.offline.OfflineMap`: nothing from a CDN."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ import folium
 import geopandas as gpd
 import shapely
 
-from layers.geojson import to_geojson_dict
 from layers.labels import tr
 from layers.legend import Legend, swatch
-from layers.mapstyle import footprint_style
-from layers.offline import VENDOR_BASE, OfflineMap, add_tile_layer
+from layers.styles import ALLOCATED_COLOUR, VERDICT_COLOURS
+from layers.web.geojson import to_geojson_dict
+from layers.web.mapstyle import footprint_style
+from layers.web.offline import VENDOR_BASE, OfflineMap, add_tile_layer
 from parks.checks import FAIL, PASS, REVIEW, VERDICT_LABELS
 
-VERDICT_COLOURS = {PASS: "#2e7d32", REVIEW: "#e0a800", FAIL: "#c62828"}
-ALLOCATED_COLOUR = "#555555"
 COUNTY_STYLE = {"color": "#999999", "weight": 1, "fill": False}
 LAYER_OF_KIND = {"park": "parks", "zone": "zones"}
 #: the map shows what lies within this many degrees (~5 km) of the parcels

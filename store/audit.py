@@ -3,13 +3,13 @@
 Call :func:`record` inside the same transaction as the change it describes, so the change
 and its audit line are committed together or not at all::
 
-    with db.write() as session:            # parks.db.Database
+    with db.write() as session:            # store.db.Database
         ...change something...
         audit.record(session, actor="li.ming", action="layer.import", target="parks",
                      before={"features": 21}, after={"features": 16}, reason="正式红线")
 
 Lines are never updated or deleted: the ORM refuses it here, and the database refuses it with
-triggers (:mod:`parks.models`). Action names are ``<area>.<verb>`` (``quota.edit``,
+triggers (:mod:`store.models`). Action names are ``<area>.<verb>`` (``quota.edit``,
 ``parcel.reserve``, ``check.run``, ``user.create``, ``layer.import`` …).
 """
 
@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from parks.models import AuditEntry
+from store.models import AuditEntry
 
 SYSTEM = "system"
 
@@ -42,7 +42,7 @@ def record(session: Session, actor: str, action: str, target: str, before=None, 
 
     ``before`` and ``after`` are JSON-serialisable values (usually dicts) or None; ``actor``
     is a username, or ``"system"`` / ``"cli"`` for changes no signed-in person made.
-    Returns the new :class:`~parks.models.AuditEntry`.
+    Returns the new :class:`~store.models.AuditEntry`.
     """
     entry = AuditEntry(actor=actor or SYSTEM, action=action, target=str(target),
                        before_json=_dump(before), after_json=_dump(after), reason=reason or "")

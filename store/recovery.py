@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parks import layer_versions as lv
-from parks.models import AuditEntry
+from store import layer_versions as lv
+from store.models import AuditEntry
 
 log = logging.getLogger(__name__)
 SWITCHES = ("layer.import", "layer.restore")

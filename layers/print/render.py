@@ -21,12 +21,12 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from geo.crs import CGCS2000, transform_geoms
-from layers import furniture, printmap
 from layers.labels import missing, num, tr
 from layers.legend import keyed_sections
-from layers.placement import place_labels
-from layers.scope import Scope, resolve_scope
-from layers.sheet import SheetOptions
+from layers.print import furniture, printmap
+from layers.print.placement import place_labels
+from layers.print.scope import Scope, resolve_scope
+from layers.print.sheet import SheetOptions
 from layers.styles import LAYER_COLOURS, NO_VALUE_COLOUR, PRECISION_MARKER, SEQUENTIAL_RAMP
 from parks import summary
 from parks.boundaries import CREDIT_EN, CREDIT_ZH

@@ -20,13 +20,13 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from core.errors import UserError
 from geo.area import HENAN_EQUAL_AREA
 from geo.crs import CGCS2000, transform_geoms
-from geo.errors import GeoInputError
-from layers import fonts, furniture, printmap
 from layers.labels import basis_label, city, num, pick, tr
-from layers.placement import place_labels
-from layers.render import (
+from layers.print import fonts, furniture, printmap
+from layers.print.placement import place_labels
+from layers.print.render import (
     APP_NAME,
     PLAN_TITLE,
     Rendered,
@@ -37,7 +37,7 @@ from layers.render import (
     save,
     symbol_boxes,
 )
-from layers.sheet import SheetOptions, parse_options, wrap
+from layers.print.sheet import SheetOptions, parse_options, wrap
 from layers.styles import LAYER_COLOURS
 from parks import summary
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
@@ -64,10 +64,10 @@ class PackOptions:
 
 def parse_pack_options(args: Mapping[str, str]) -> PackOptions:
     """``parks`` ("all" or comma-separated ids), ``format`` (pdf | zip), and the sheet options
-    ``paper``, ``orientation``, ``dpi``, ``lang``, ``layers``. Raises :class:`GeoInputError`."""
+    ``paper``, ``orientation``, ``dpi``, ``lang``, ``layers``. Raises :class:`UserError`."""
     fmt = (args.get("format") or "pdf").strip().lower()
     if fmt not in PACK_FORMATS:
-        raise GeoInputError(f"图册格式须为 pdf 或 zip（收到“{fmt}”）。",
+        raise UserError(f"图册格式须为 pdf 或 zip（收到“{fmt}”）。",
                             f"The pack format must be pdf or zip (got '{fmt}').", code="bad_parameter")
     sheet_args = {k: v for k, v in args.items() if k in ("paper", "orientation", "dpi", "lang", "layers")}
     sheet = parse_options(sheet_args, fmt="pdf" if fmt == "pdf" else "png")
@@ -84,7 +84,7 @@ def choose(parks, ids: tuple[str, ...] | None):
     if ids:
         unknown = [i for i in ids if i not in set(candidates["id"])]
         if unknown:
-            raise GeoInputError(
+            raise UserError(
                 f"不是示范园区候选：{'、'.join(unknown)}。可选：{'、'.join(candidates['id'])}，或 all。",
                 f"Not a candidate park: {', '.join(unknown)}. Choose from {', '.join(candidates['id'])} "
                 "or all.", code="bad_parks")

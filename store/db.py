@@ -16,14 +16,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.models import Base
 
 _IMMEDIATE = "atlas_begin_immediate"
 SQLITE_BUSY_TIMEOUT_S = 30
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every table (see :mod:`parks.models`)."""
 
 
 def _sqlite_events(engine) -> None:
@@ -61,8 +59,6 @@ class Database:
 
     def create_all(self) -> None:
         """Create the tables that are missing (never alters or drops existing ones)."""
-        import parks.models  # noqa: F401  (registers the tables on Base.metadata)
-
         Base.metadata.create_all(self.engine)
 
     @contextmanager

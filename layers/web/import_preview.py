@@ -8,12 +8,12 @@ import geopandas as gpd
 import numpy as np
 
 from geo.area import ellipsoidal_area_m2
-from layers.geojson import to_geojson_dict
 from layers.labels import tr
-from layers.mapstyle import boundary_style
-from layers.offline import VENDOR_BASE, OfflineMap
-from layers.overview import HENAN_BBOX
 from layers.styles import LAYER_COLOURS
+from layers.web.geojson import to_geojson_dict
+from layers.web.mapstyle import boundary_style
+from layers.web.offline import VENDOR_BASE, OfflineMap
+from layers.web.overview import HENAN_BBOX
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 
 CURRENT_COLOUR = "#777777"

@@ -15,7 +15,7 @@ import shutil
 import time
 from pathlib import Path
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 
 MAX_AGE_S = 24 * 3600
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16}$")
@@ -28,8 +28,8 @@ def _dir(root: Path, token: str) -> Path:
     return Path(root) / token
 
 
-def _gone() -> GeoInputError:
-    err = GeoInputError("该导入已失效（已确认、已取消或超过 24 小时）。请重新上传文件。",
+def _gone() -> UserError:
+    err = UserError("该导入已失效（已确认、已取消或超过 24 小时）。请重新上传文件。",
                         "This import is no longer available (confirmed, cancelled or older than "
                         "24 hours). Upload the file again.", code="import_gone")
     err.status = 404

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import DDL, Float, ForeignKey, Integer, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from parks.db import Base
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
 
 
 def utcnow() -> datetime:
@@ -85,7 +87,7 @@ class ParcelCheck(Base):
 
 
 class AuditEntry(Base):
-    """One line of the append-only audit trail (see :mod:`parks.audit`)."""
+    """One line of the append-only audit trail (see :mod:`store.audit`)."""
 
     __tablename__ = "audit"
 
@@ -100,7 +102,7 @@ class AuditEntry(Base):
 
 
 class User(Base):
-    """A sign-in account; ``role`` is one of :data:`parks.accounts.ROLES`."""
+    """A sign-in account; ``role`` is one of :data:`store.accounts.ROLES`."""
 
     __tablename__ = "users"
 

@@ -17,9 +17,9 @@ from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 from pyproj import Proj
 
 from geo.crs import CGCS2000, transformer
-from layers import fonts
-from layers.printmap import PT_PER_LINE_PX, PT_PER_PX, dash
-from layers.sheet import MM_PER_INCH, SheetOptions, text_width_em, wrap
+from layers.print import fonts
+from layers.print.printmap import PT_PER_LINE_PX, PT_PER_PX, dash
+from layers.print.sheet import MM_PER_INCH, SheetOptions, text_width_em, wrap
 
 PT_PER_MM = 72 / MM_PER_INCH
 INK = "#222222"

@@ -19,12 +19,12 @@ import shapely
 from folium.utilities import JsCode
 from shapely.geometry import Point
 
-from layers.geojson import to_geojson_dict
 from layers.labels import CANDIDATE, city, pick, tr
 from layers.legend import Legend, layer_swatch, legend_html
-from layers.mapstyle import boundary_style, footprint_style, marker_style
-from layers.offline import VENDOR_BASE, OfflineMap, add_tile_layer
-from layers.popups import popup_html
+from layers.web.geojson import to_geojson_dict
+from layers.web.mapstyle import boundary_style, footprint_style, marker_style
+from layers.web.offline import VENDOR_BASE, OfflineMap, add_tile_layer
+from layers.web.popups import popup_html
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.build import SECTORS_EN
 from parks.catalog import BOUNDARY_LEVELS, Catalog

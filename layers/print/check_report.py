@@ -2,7 +2,7 @@
 reasons) and a CSV (one row per parcel plus a totals row).
 
 The PDF is drawn with matplotlib (``PdfPages``) in Noto Sans CJK SC from ``mplfonts``
-(:mod:`layers.fonts`), so Chinese never renders as boxes; the font's glyphs are embedded.
+(:mod:`layers.print.fonts`), so Chinese never renders as boxes; the font's glyphs are embedded.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from matplotlib.patches import PathPatch
 
 from geo.crs import crs_label
 from geo.units import m2_to_ha, m2_to_mu
-from layers.fonts import props
 from layers.labels import tr
-from layers.parcel_map import ALLOCATED_COLOUR, VERDICT_COLOURS
-from layers.printmap import dash, polygon_path
-from layers.sheet import wrap
-from layers.styles import BASIS_DASH, LAYER_COLOURS
+from layers.print.fonts import props
+from layers.print.printmap import dash, polygon_path
+from layers.print.sheet import wrap
+from layers.styles import ALLOCATED_COLOUR, BASIS_DASH, LAYER_COLOURS, VERDICT_COLOURS
 from parks import provenance as pv
 from parks.checks import VERDICT_LABELS, parcel_summary
 from parks.ledger import seed_rule

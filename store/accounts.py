@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geo.errors import GeoInputError
-from parks import audit
-from parks.models import User
+from core.errors import UserError
+from store import audit
+from store.models import User
 
 VIEWER, LAND_STAFF, ADMIN = "viewer", "land_staff", "admin"
 ROLES = (VIEWER, LAND_STAFF, ADMIN)
@@ -28,7 +28,7 @@ ROLE_LABELS = {VIEWER: ("查看", "viewer"), LAND_STAFF: ("国土业务人员", 
 MIN_PASSWORD = 8
 
 
-class AccountError(GeoInputError):
+class AccountError(UserError):
     """A user-management request that cannot be done as asked."""
 
 

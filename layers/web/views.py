@@ -1,6 +1,6 @@
 """Maps of the planners' views: a park's surroundings, built-up area, and revenue by city.
 
-Each builder returns an :class:`~layers.offline.OfflineMap`; the figures drawn come from
+Each builder returns an :class:`~layers.web.offline.OfflineMap`; the figures drawn come from
 :mod:`parks.summary` and :mod:`parks.nearby`, so a page's table and its map agree.
 """
 
@@ -13,14 +13,14 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from layers.geojson import to_geojson_dict
 from layers.labels import basis_badge, city, num, pick, tr
 from layers.legend import Legend, swatch
-from layers.mapstyle import boundary_style
-from layers.offline import VENDOR_BASE, OfflineMap
-from layers.overview import HENAN_BBOX, DetailUrl, feature_collection, thematic_layer, title
-from layers.popups import popup_html
 from layers.styles import LAYER_COLOURS, NO_VALUE_COLOUR, SEQUENTIAL_RAMP, ramp_colour
+from layers.web.geojson import to_geojson_dict
+from layers.web.mapstyle import boundary_style
+from layers.web.offline import VENDOR_BASE, OfflineMap
+from layers.web.overview import HENAN_BBOX, DetailUrl, feature_collection, thematic_layer, title
+from layers.web.popups import popup_html
 from parks import provenance as pv
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import Catalog

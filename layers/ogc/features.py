@@ -3,7 +3,7 @@
 The adapter (``web/ogc.py``) hands over the API's base URL, the query arguments and the
 language, and gets back plain dicts or, for items, a ready JSON string; HTML is its business.
 Collections are the thematic layers and one per boundary level; each is held as a
-:class:`~layers.ogc_table.FeatureTable`, rebuilt only when its data changes.
+:class:`~layers.ogc.table.FeatureTable`, rebuilt only when its data changes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 from geo.crs_ogc import CRS84
 from layers.downloads import id_field
-from layers.ogc_params import (
+from layers.ogc.params import (
     CRS_LIST,
     DEFAULT_LIMIT,
     ITEM_PARAMS,
@@ -34,7 +34,7 @@ from layers.ogc_params import (
     parse_crs,
     property_filters,
 )
-from layers.ogc_table import FeatureTable
+from layers.ogc.table import FeatureTable
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import BOUNDARY_LEVELS, LAYERS, THEMATIC, Catalog
 

@@ -6,8 +6,8 @@ parameters (clients such as GDAL read the ``limit`` bounds and the filters from 
 
 from __future__ import annotations
 
-from layers.ogc import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, OGCService
-from layers.ogc_params import CRS_LIST, DEFAULT_LIMIT, MAX_LIMIT
+from layers.ogc.features import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, OGCService
+from layers.ogc.params import CRS_LIST, DEFAULT_LIMIT, MAX_LIMIT
 
 _EXCEPTION = {"description": "An OGC API exception, with message_zh / message_en.",
               "content": {JSON: {"schema": {"$ref": "#/components/schemas/exception"}}}}

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from core.errors import UserError
 from geo.crs import CGCS2000
 from geo.crs_ogc import CRS84, EPSG_URI, bbox_to_xy, crs_uri
-from geo.errors import GeoInputError
-from layers.ogc_table import FeatureTable
+from layers.ogc.table import FeatureTable
 
 STORAGE_CRS = EPSG_URI.format(code=CGCS2000)
 #: every collection can be served in these; CRS84 (lon/lat) is the default
@@ -24,7 +24,7 @@ ITEMS_PARAMS = ("f", "lang", "limit", "offset", "bbox", "bbox-crs", "crs", "date
 ITEM_PARAMS = ("f", "lang", "crs")
 
 
-class OGCError(GeoInputError):
+class OGCError(UserError):
     """An error answered as an OGC API exception: ``{"code", "description"}`` plus our
     bilingual fields. ``ogc_code`` is e.g. InvalidParameterValue or NotFound."""
 
@@ -76,7 +76,7 @@ def parse_crs(args: Mapping, name: str = "crs") -> str:
         return CRS84
     try:
         uri = crs_uri(raw)
-    except GeoInputError:
+    except UserError:
         uri = None
     if uri not in CRS_LIST:
         raise OGCError(f"{name} 不支持“{raw}”。可选：{'、'.join(CRS_LIST)}。",

@@ -18,14 +18,14 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 
 from geo.crs import CGCS2000, transform_geoms
-from layers import fonts
 from layers.labels import city as city_name
 from layers.labels import num, pick, tr
-from layers.mapstyle import FOOTPRINT_FILL_OPACITY
-from layers.placement import LabelRequest, dodge
+from layers.print import fonts
+from layers.print.placement import LabelRequest, dodge
 from layers.styles import (
     BASIS_MPL_LINESTYLE,
     BOUNDARY_STYLE,
+    FOOTPRINT_FILL_OPACITY,
     LAYER_COLOURS,
     PRECISION_MARKER,
     colour_for,

@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from geo.errors import GeoInputError
+from core.errors import UserError
 
 FORMAT = "sei-atlas-backup/1"
 MANIFEST = "manifest.json"
@@ -37,7 +37,7 @@ PG_FILE = "database.pgdump"
 DATA = "data"
 
 
-class BackupError(GeoInputError):
+class BackupError(UserError):
     """A backup file that cannot be restored (nothing was changed)."""
 
 

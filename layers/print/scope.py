@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import shapely
 from pyproj import CRS
 
+from core.errors import UserError
 from geo.area import HENAN_EQUAL_AREA
 from geo.crs import CGCS2000, crs_label, get_crs, gk_central_meridian, gk_epsg, transform_geoms
-from geo.errors import GeoInputError
 from layers.labels import city as city_name
 from layers.labels import pick, tr
-from layers.sheet import SheetOptions
+from layers.print.sheet import SheetOptions
 from parks.catalog import Catalog
 from parks.cities import CITY_EN
 
@@ -40,8 +40,8 @@ class Scope:
     feature: dict | None = None  # the park or cluster row, for titles and figures
 
 
-def _unknown(kind_zh: str, kind_en: str, key: str, known: list[str]) -> GeoInputError:
-    return GeoInputError(f"找不到{kind_zh}“{key}”。可选：{'、'.join(known)}。",
+def _unknown(kind_zh: str, kind_en: str, key: str, known: list[str]) -> UserError:
+    return UserError(f"找不到{kind_zh}“{key}”。可选：{'、'.join(known)}。",
                          f"Unknown {kind_en} '{key}'. Known: {', '.join(known)}.", code="bad_scope")
 
 
@@ -84,7 +84,7 @@ def _buffer_lonlat(geom, metres: float):
 
 
 def resolve_scope(catalog: Catalog, options: SheetOptions) -> Scope:
-    """The scope named by ``options.scope``; raises :class:`GeoInputError` for an unknown city,
+    """The scope named by ``options.scope``; raises :class:`UserError` for an unknown city,
     park or cluster, or one without a location (it cannot have a sheet)."""
     kind, key, lang = options.scope_kind, options.scope_key, options.lang
     if kind == "province":
@@ -105,7 +105,7 @@ def resolve_scope(catalog: Catalog, options: SheetOptions) -> Scope:
                        list(located["id"]))
     row = match.iloc[0]
     if row.geometry is None:
-        raise GeoInputError(
+        raise UserError(
             f"“{row['name_zh']}”没有位置，无法单独出图（它列在招商图册封面上）。",
             f"'{row['name_en']}' has no location, so it has no sheet (it is listed on the "
             "pitch-pack cover).", code="unlocated")

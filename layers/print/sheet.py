@@ -1,7 +1,7 @@
 """What a printed sheet is asked to be: scope, layers, format, paper, dpi, language, title, theme.
 
 :func:`parse_options` turns query parameters (web) or command-line options (CLI) into a
-:class:`SheetOptions`, refusing anything unusable with a bilingual :class:`GeoInputError`.
+:class:`SheetOptions`, refusing anything unusable with a bilingual :class:`UserError`.
 Paper sizes are ISO 216; every measure of the layout is in millimetres of an A4 sheet and is
 scaled for A3, so the two look the same.
 """
@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.errors import UserError
 from geo.crs import HENAN_BOUNDS
-from geo.errors import GeoInputError
 from parks.catalog import LAYERS
 
 PAPERS_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
@@ -37,8 +37,8 @@ MM_PER_INCH = 25.4
 _NO_LINE_START = set("，。、；：？！）》」』】,.;:?!)%")
 
 
-def _bad(zh: str, en: str, code: str = "bad_parameter") -> GeoInputError:
-    return GeoInputError(zh, en, code=code)
+def _bad(zh: str, en: str, code: str = "bad_parameter") -> UserError:
+    return UserError(zh, en, code=code)
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 def parse_options(args: Mapping[str, str], **defaults) -> SheetOptions:
     """Options from query parameters or CLI options; ``defaults`` override the built-in ones.
 
-    Raises :class:`GeoInputError` (400) naming the parameter and the accepted values.
+    Raises :class:`UserError` (400) naming the parameter and the accepted values.
     """
     base = SheetOptions(**defaults)
 

@@ -6,9 +6,7 @@ coordinate precision (filled dot, translucent ring, hollow dashed ring for a sea
 
 from __future__ import annotations
 
-from layers.styles import BASIS_DASH, BOUNDARY_STYLE, PRECISION_MARKER, colour_for
-
-FOOTPRINT_FILL_OPACITY = 0.15
+from layers.styles import BASIS_DASH, BOUNDARY_STYLE, FOOTPRINT_FILL_OPACITY, PRECISION_MARKER, colour_for
 
 
 def marker_style(layer: str, props: dict) -> dict:
