@@ -112,12 +112,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     quota.sync_ledger_at_start(app)  # a ledger row for every park and zone
     ogc.init_service(app)
 
-    # Request handling: guards and headers first (the int converter must precede the routes).
+    # Request handling. Order matters: after_request hooks run last-registered first, so
+    # compression (registered first) sees the page after the CSP nonces were added; the int
+    # converter of input_guards must precede the routes.
+    Compress(app)
     ops.trust_proxies(app)
     for setup in (request_log.init_app, input_guards.init_app, security.init_app, limits.init_app,
                   i18n.init_app, errors.init_app, auth.init_login, pages.init_templates):
         setup(app)
-    Compress(app)
 
     for blueprint in (ops.bp, assets.bp, api.bp, pages.bp, auth.bp, quota.bp, quota.api, export.bp,
                       export.api_bp, ogc.bp, data.bp, admin.bp):
