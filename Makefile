@@ -8,10 +8,11 @@ PORT ?= 5000
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package-lock.json
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,postgres]'
+	bash scripts/install-frontend.sh
 	touch $@
 
 run: setup
@@ -24,6 +25,7 @@ browser-deps:
 # PostgreSQL + PostGIS cluster (scripts/with-postgres.sh installs and starts it). ~2 min each.
 test: setup browser-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n 2 -q
 	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q
 

@@ -11,14 +11,16 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent
+from core.shipped import shipped
+from web.production import DEV_SECRET_KEY
 
 #: every setting, its default, and the environment variable that overrides it
 DEFAULTS = {
-    "SECRET_KEY": "dev-only-change-me",
-    "DATA_DIR": str(ROOT / "data"),
+    "SECRET_KEY": DEV_SECRET_KEY,
+    "DATA_DIR": None,  # default: data/ in the instance folder (imported layers, drop-ins, tiles)
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    "VECTOR_TILE_ENGINE": "auto",  # auto | embedded (MBTiles files) | postgis (ST_AsMVT)
     "TILE_URL": "",  # optional online/intranet tile layer, off by default
     "TILE_ATTRIBUTION": "",
     "DEFAULT_LANG": "zh",
@@ -27,7 +29,8 @@ DEFAULTS = {
     "PROXY_FIX": 0,  # number of reverse proxies in front (X-Forwarded-For/-Proto trusted)
     "REQUEST_LOG": "-",  # JSON request lines: "-" stderr, a file path, or "" for none
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://… or memcached://… to share between workers
-    "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",  # failed sign-ins per address
+    "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",  # failed sign-ins per account and address
+    "LOGIN_ADDRESS_RATE_LIMIT": "100 per minute; 500 per hour",  # failed sign-ins per address
     "UPLOAD_RATE_LIMIT": "20 per minute; 300 per hour",  # parcel checks and imports per user
 }
 
@@ -73,6 +76,8 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'atlas.db'}"
+    app.config["DATA_DIR"] = app.config["DATA_DIR"] or str(Path(app.instance_path) / "data")
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
 
 
@@ -98,19 +103,24 @@ def create_app(test_config: dict | None = None) -> Flask:
         quota,
         request_log,
         security,
+        tiles,
     )
 
-    app = Flask(__name__, instance_relative_config=True)
+    instance = os.environ.get("SEI_ATLAS_INSTANCE_PATH")  # runtime data; default: Flask's
+    app = Flask(__name__, instance_path=os.path.abspath(instance) if instance else None,
+                instance_relative_config=True, template_folder=shipped("templates"),
+                static_folder=shipped("static"))
     _configure(app, test_config)
 
     # Start-up work, in order; every step is safe to repeat on each start.
-    ensure_data(app.config["DATA_DIR"])  # the default layers, built on a first start
+    ensure_data(app.config["DATA_DIR"])  # the default layers, built if neither shipped nor built
     app.extensions["atlas_catalog"] = Catalog(app.config["DATA_DIR"])
     db = auth.init_database(app)  # missing tables (never altered or dropped)
     ops.recover_interrupted_imports(app, db)  # only imports killed between swap and commit
-    admin.pick_up_dropped_layers(app, db)  # files dropped into data/shapefiles/
+    admin.pick_up_dropped_layers(app, db)  # files dropped into DATA_DIR/shapefiles/
     quota.sync_ledger_at_start(app)  # a ledger row for every park and zone
     ogc.init_service(app)
+    tiles.init_service(app)  # vector tiles: embedded MBTiles, or PostGIS when configured
 
     # Request handling. Order matters: after_request hooks run last-registered first, so
     # compression (registered first) sees the page after the CSP nonces were added; the int
@@ -122,16 +132,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         setup(app)
 
     for blueprint in (ops.bp, assets.bp, api.bp, pages.bp, auth.bp, quota.bp, quota.api, export.bp,
-                      export.api_bp, ogc.bp, data.bp, admin.bp):
+                      export.api_bp, ogc.bp, data.bp, admin.bp, tiles.bp):
         app.register_blueprint(blueprint)
     auth.csrf.exempt(quota.api)  # API writes are checked by protect_api (CSRF for cookies only)
 
     for command in (cli.build_data_command, auth.users_cli, data.layer_cli, export.export_cli,
                     admin.import_layer_command, admin.layer_versions_command,
-                    admin.restore_layer_command, ops.backup_command, ops.restore_command):
+                    admin.restore_layer_command, ops.backup_command, ops.restore_command,
+                    tiles.tiles_cli):
         app.cli.add_command(command)
     app.jinja_env.globals["nav_links"] = lambda: NAVIGATION
     return app
+
+
+def production_app(test_config: dict | None = None) -> Flask:
+    """The app for a production WSGI server (``scripts/serve-production.sh``); exits with a
+    message when a setting is unsafe (:mod:`web.production`)."""
+    from web import production
+
+    return production.checked(create_app(test_config))
 
 
 def cli():

@@ -3,8 +3,8 @@ and parcel checks, for a fixed time, with locust (headless, in this process).
 
     .venv/bin/python benchmarks/bench_load.py [--seconds 60] [--users 25] [--server gunicorn]
 
-Starts ``scripts/serve-production.sh`` on a free port with fresh data and a fresh SQLite
-database, runs the simulated users, and prints requests per second, p50/p95/p99 latency and
+Starts ``scripts/serve-production.sh`` on a free port on a throwaway data folder and SQLite
+database (:mod:`throwaway`), runs the simulated users, and prints requests per second, p50/p95/p99 latency and
 errors per kind of request. Target on the 2-core reference machine: no errors, p95 under
 300 ms for map pages and API requests. The upload rate limit is raised for the run (one
 simulated clerk uploads far more often than any person).
@@ -23,7 +23,6 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -34,6 +33,8 @@ from locust.env import Environment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from throwaway import throwaway_app  # noqa: E402
 
 PARK01 = (113.846, 34.549)
 PAGES = ["/", "/parks/park-01", "/parks/park-05", "/views/built-up", "/parks/"]
@@ -101,19 +102,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(work: Path) -> tuple[dict, str]:
-    """Data, database and a clerk's API token; returns (server environment, token)."""
-    from app import create_app
-    from parks.build import build_data
+def prepare(app) -> tuple[dict, str]:
+    """A clerk's API token in the throwaway ``app``'s database; returns (the environment that
+    serves the same data folder and database, token)."""
     from store import accounts
     from web.auth import database
 
-    build_data(work / "data" / "shapefiles")
+    work = Path(app.config["DATA_DIR"]).parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEI_ATLAS_")}
-    env.update(SEI_ATLAS_DATA_DIR=str(work / "data"), SEI_ATLAS_DATABASE_URL=f"sqlite:///{work / 'load.db'}",
+    env.update(SEI_ATLAS_DATA_DIR=app.config["DATA_DIR"], SEI_ATLAS_DATABASE_URL=app.config["DATABASE_URL"],
                SEI_ATLAS_SECRET_KEY=os.urandom(32).hex(), SEI_ATLAS_REQUEST_LOG=str(work / "requests.log"),
                SEI_ATLAS_UPLOAD_RATE_LIMIT="100000 per minute")
-    app = create_app({"DATA_DIR": env["SEI_ATLAS_DATA_DIR"], "DATABASE_URL": env["SEI_ATLAS_DATABASE_URL"]})
     with app.app_context(), database().write() as session:
         accounts.create_user(session, "load.clerk", "password-123", "viewer")
         token = accounts.new_api_token(session, "load.clerk")
@@ -175,8 +174,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sei-load-") as tmp:
-        server_env, Clerk.token = prepare(Path(tmp))
+    with throwaway_app() as app:
+        server_env, Clerk.token = prepare(app)
         proc, url = start_server(server_env, args.server, args.workers, args.threads)
         try:
             warm_up(url)
@@ -192,7 +191,8 @@ def main() -> int:
             print(f"{args.users} users for {elapsed:.0f} s against {args.server} ({shape}) "
                   f"on {os.cpu_count()} CPUs, {url}")
             ok = report(env, elapsed)
-            lines = len((Path(tmp) / "requests.log").read_text(encoding="utf-8").splitlines())
+            log = Path(server_env["SEI_ATLAS_REQUEST_LOG"])
+            lines = len(log.read_text(encoding="utf-8").splitlines())
             print(f"request log: {lines} JSON lines")
         finally:
             os.killpg(proc.pid, signal.SIGTERM)

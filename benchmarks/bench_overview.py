@@ -1,10 +1,11 @@
 """Overview map: bytes transferred and time until every layer is drawn, in headless Chromium.
 
-Starts the app on 127.0.0.1 (a free port, the shipped data), loads ``/`` in a fresh browser
-context (cold cache) several times and prints, per run, the bytes transferred for the page and
-its data (library assets under /vendor/ apart: they are cacheable and shared by every page) and
-the time from navigation start until ``window.atlasReady`` (boundaries fetched and drawn).
-Targets (DESIGN.md): under 600 KB and under 1 s. Run: ``.venv/bin/python benchmarks/bench_overview.py``.
+Starts the app on 127.0.0.1 (a free port, the shipped layers in a throwaway data folder), loads
+``/`` in a fresh browser context (cold cache) several times and prints, per run, the bytes
+transferred for the page and its data (library assets under /vendor/ apart: they are cacheable
+and shared by every page) and the time from navigation start until ``window.atlasReady``
+(boundaries fetched and drawn). Targets (DESIGN.md): under 600 KB and under 1 s.
+Run: ``.venv/bin/python benchmarks/bench_overview.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
+from throwaway import throwaway_app  # noqa: E402
 
 RUNS = 5
 TARGET_BYTES = 600 * 1024
@@ -59,20 +60,19 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as pw:
+    with throwaway_app() as app, sync_playwright() as pw:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        url = f"http://127.0.0.1:{server.server_port}"
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=["--no-sandbox", "--disable-gpu",
                                                "--disable-background-networking"])
             measure(browser, url, "zh")  # warm the server's caches (simplified boundaries)
             runs = [measure(browser, url, lang) for lang in ("zh", "en") for _ in range(RUNS)]
             browser.close()
-    finally:
-        server.shutdown()
+        finally:
+            server.shutdown()
     print("overview map (/), cold browser cache, 1400×900, loopback")
     print(f"{'resource':64} {'transferred':>12} {'decoded':>10}")
     for name, sent, raw in runs[0]["rows"]:

@@ -68,10 +68,26 @@ def epsg_code(crs) -> int | None:
     return get_crs(crs).to_epsg() if crs is not None else None
 
 
+#: what PROJ reports as the definition of a transformation it picks per coordinate
+_CHOSEN_PER_POINT = "unavailable until proj_trans is called"
+
+
 @lru_cache(maxsize=64)
 def transformer(src, dst) -> Transformer:
-    """A cached, thread-safe-to-reuse transformer with x=longitude/easting order."""
-    return Transformer.from_crs(get_crs(src), get_crs(dst), always_xy=True)
+    """A transformer with x=longitude/easting order, built once per process and safe to share.
+
+    pyproj (≥3.1) gives each thread its own PROJ object, re-created on first use in that thread.
+    Re-created from the CRSs that means a new search of the EPSG database, 60–250 ms per pair on
+    every new server thread; re-created from the PROJ pipeline chosen here it takes ~0.1 ms.
+    Pairs whose operation PROJ picks per coordinate keep the CRS form.
+
+    The pipeline form transforms coordinates (``transform``), but carries no CRS metadata, so
+    its ``transform_bounds`` is not usable: :func:`geo.crs_ogc.bbox_to_xy` densifies instead.
+    """
+    chosen = Transformer.from_crs(get_crs(src), get_crs(dst), always_xy=True)
+    if not chosen.definition or chosen.definition == _CHOSEN_PER_POINT:
+        return chosen
+    return Transformer.from_pipeline(chosen.definition)
 
 
 def is_geographic_cgcs2000_like(crs) -> bool:

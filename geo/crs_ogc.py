@@ -59,11 +59,18 @@ def to_axis_order(geoms, crs):
     return swap_xy(geoms) if lat_first(crs) else geoms
 
 
-def bbox_to_xy(bbox, src, dst) -> tuple[float, float, float, float]:
+def bbox_to_xy(bbox, src, dst, *, densify: int = 21) -> tuple[float, float, float, float]:
     """A bbox given in ``src``'s axis order as (minx, miny, maxx, maxy) x-first in ``dst``.
 
-    Edges are densified so a bbox in a projected CRS still covers its curved image.
+    Edges are densified (``densify`` points between corners) so a bbox in a projected CRS still
+    covers its curved image.
     """
     a, b, c, d = (float(v) for v in bbox)
     xmin, ymin, xmax, ymax = (b, a, d, c) if lat_first(src) else (a, b, c, d)
-    return tuple(transformer(src, dst).transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21))
+    steps = np.linspace(0.0, 1.0, densify + 2)
+    xs = np.concatenate([xmin + (xmax - xmin) * steps, np.full_like(steps, xmax),
+                         xmax - (xmax - xmin) * steps, np.full_like(steps, xmin)])
+    ys = np.concatenate([np.full_like(steps, ymin), ymin + (ymax - ymin) * steps,
+                         np.full_like(steps, ymax), ymax - (ymax - ymin) * steps])
+    tx, ty = transformer(src, dst).transform(xs, ys)
+    return float(np.min(tx)), float(np.min(ty)), float(np.max(tx)), float(np.max(ty))

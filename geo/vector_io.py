@@ -26,8 +26,9 @@ from geo.archive import extract_zip
 from geo.crs import CGCS2000, crs_label, get_crs, identify_epsg, is_geographic_cgcs2000_like, resolve_crs
 from geo.errors import CRSError, GeoInputError
 from geo.gcj02 import convert_geometries
+from geo.shp_records import damaged_records
 from geo.points import read_points_csv
-from geo.validate import KINDS, check_region, clean
+from geo.validate import KINDS, check_region, clean, rows_text
 
 #: upload suffix -> how it is read
 SUFFIXES = {".zip": "zip", ".kmz": "zip", ".shp": "shapefile", ".gpkg": "gpkg",
@@ -56,6 +57,8 @@ class VectorRead:
     format: str  # "shapefile" | "gpkg" | "geojson" | "kml" | "jzd" | "csv"
     notes: list[tuple[str, str]] = field(default_factory=list)
     name_preview: list[str] = field(default_factory=list)
+    #: records that could not be read: {"row": 1-based number in the file, "zh", "en": why}
+    unreadable: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +71,8 @@ class _Raw:
     encoding: str | None = None
     encoding_how: str | None = None
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: {0-based record: (zh, en) reason} for records that cannot be read as written
+    damaged: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def read_vector(source, filename=None, *, crs=None, encoding=None, datum=None, geometry="polygon",
@@ -243,7 +248,7 @@ def _read_shapefile(parts: dict[str, Path], work: Path, encoding) -> _Raw:
                       "names or texts (DBF length limits); the broken character was dropped."))
     gdf = _ogr_read(shp, encoding=enc)
     file_crs = gdf.crs if ".prj" in parts else None
-    return _Raw(gdf, "shapefile", file_crs, enc, how, notes)
+    return _Raw(gdf, "shapefile", file_crs, enc, how, notes, damaged_records(shp, gdf.geometry.values))
 
 
 def _ogr_read(path: Path, **kwargs) -> gpd.GeoDataFrame:
@@ -351,11 +356,11 @@ def _read_jzd(text: str, enc: str, how: str) -> _Raw:
 # --- CRS, datum, geometry --------------------------------------------------------------------
 
 def _finish(raw: _Raw, *, crs, datum, geometry, region) -> VectorRead:
-    gdf = raw.gdf
-    if gdf.empty:
+    if raw.gdf.empty:
         raise GeoInputError("文件中没有任何要素（空文件）。请检查导出的文件是否包含数据。",
                             "The file holds no features. Check that the export contains data.",
                             code="empty")
+    gdf, rows, unreadable = _set_aside(raw)
     present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if present.empty:
         raise GeoInputError("文件中的要素都没有几何图形。", "None of the file's features has a geometry.",
@@ -377,14 +382,34 @@ def _finish(raw: _Raw, *, crs, datum, geometry, region) -> VectorRead:
                           "The CRS you named is not on the CGCS2000 ellipsoid; converting it used no "
                           "seven-parameter set and may be off by tens of metres."))
     gdf = _tidy_columns(gdf)
-    gdf, clean_notes = clean(gdf, geometry=geometry)
+    gdf, clean_notes = clean(gdf, geometry=geometry, rows=rows)
     notes += clean_notes
     check_region(gdf, region)
     if raw.format == "jzd":
         notes += _stated_area_notes(gdf)
     return VectorRead(gdf=gdf, source_crs=crs_label(source), source_epsg=identify_epsg(source),
                       crs_how=how, encoding=raw.encoding, encoding_how=raw.encoding_how,
-                      format=raw.format, notes=notes, name_preview=name_preview(gdf))
+                      format=raw.format, notes=notes, name_preview=name_preview(gdf),
+                      unreadable=unreadable)
+
+
+def _set_aside(raw: _Raw) -> tuple[gpd.GeoDataFrame, np.ndarray, list[dict]]:
+    """The readable records, their 1-based numbers in the file, and the unreadable ones with
+    their reasons; ``unreadable_records`` when no record can be read."""
+    rows = np.arange(1, len(raw.gdf) + 1)
+    if not raw.damaged:
+        return raw.gdf, rows, []
+    unreadable = [{"row": i + 1, "zh": zh, "en": en} for i, (zh, en) in raw.damaged.items()]
+    keep = ~np.isin(rows - 1, list(raw.damaged))
+    if not keep.any():
+        numbers = [u["row"] for u in unreadable]
+        raise GeoInputError(
+            f"文件中的记录都已损坏，无法读取（第 {rows_text(numbers)} 条：{unreadable[0]['zh']}）。"
+            "请用 GIS 软件重新导出后上传。",
+            f"Every record of the file is damaged and cannot be read (records {rows_text(numbers)}: "
+            f"{unreadable[0]['en']}). Export it again from your GIS and upload it.",
+            code="unreadable_records", details={"rows": numbers})
+    return raw.gdf.loc[keep], rows[keep], unreadable
 
 
 def _require_cgcs2000_datum(crs) -> None:

@@ -10,7 +10,9 @@ Format notes:
   names stop at 10 bytes and text at 254 bytes: longer names are shortened (the README lists
   the mapping) and longer texts cut at a UTF-8 character boundary, with the full texts shipped in
   a ``*_fulltext.csv`` beside the Shapefile.
-* CSV is UTF-8 with a byte-order mark (so Excel shows Chinese), geometry as WKT in the first column.
+* CSV is UTF-8 with a byte-order mark (so Excel shows Chinese), geometry as WKT in the first column;
+  text a spreadsheet would run as a formula (``=…``) is written as text
+  (:func:`core.spreadsheet.safe_cell`), here and in the Shapefile's full-text CSV.
 * KML is longitude/latitude by definition: only EPSG:4326 or EPSG:4490 (the same numbers, see
   :mod:`geo.crs`) are accepted for it.
 """
@@ -27,7 +29,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
+from core.spreadsheet import safe_cell
 from geo.crs import CGCS2000, GK_ZONES, WGS84, is_geographic_cgcs2000_like
 from geo.errors import CRSError, GeoInputError
 
@@ -66,6 +70,10 @@ DOWNLOAD_EPSG = {
 
 #: the only coordinate systems KML can hold
 KML_EPSG = (WGS84, CGCS2000)
+
+#: the GeoPackage version downloads declare: 1.4 where GDAL writes it (3.7+), else 1.3, never
+#: the 1.2 that older GDALs default to
+GPKG_VERSION = "1.4" if pyogrio.__gdal_version__ >= (3, 7, 0) else "1.3"
 
 DBF_NAME_BYTES = 10
 DBF_TEXT_BYTES = 254
@@ -131,6 +139,8 @@ def write_vector(gdf: gpd.GeoDataFrame, fmt: str, crs, name: str, *, about: str 
             path = folder / f"{stem}{FORMATS[fmt].extension}"
             if fmt == "kml" and label_field:
                 out = out.assign(Name=out[label_field])  # LIBKML names placemarks from "Name"
+            if fmt == "csv":
+                out = _spreadsheet_safe(out)
             _write(out, path, fmt, name, _layer_options(fmt, code, about, id_field))
             data = path.read_bytes()
     return VectorFile(data, f"{stem}{FORMATS[fmt].extension}", FORMATS[fmt].mimetype)
@@ -159,7 +169,8 @@ def _layer_options(fmt: str, code: int, about: str, id_field: str | None) -> dic
 
 def _write(gdf, path: Path, fmt: str, layer: str, options: dict) -> None:
     gdf.to_file(path, driver=FORMATS[fmt].driver, layer=layer, engine="pyogrio",
-                encoding="UTF-8", layer_options=options)
+                encoding="UTF-8", layer_options=options,
+                dataset_options={"VERSION": GPKG_VERSION} if fmt == "gpkg" else None)
 
 
 def dbf_field_names(columns) -> dict[str, str]:
@@ -229,10 +240,17 @@ def _fulltext_csv(gdf: gpd.GeoDataFrame, cut: dict, id_field: str | None) -> byt
         rows |= mask
     key = [id_field] if id_field else []
     table = gdf.reset_index(drop=True).loc[rows.to_numpy(), key + list(cut)]
+    table = _spreadsheet_safe(table)
     table.insert(0, "record", table.index + 1)
     out = io.StringIO()
     table.to_csv(out, index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     return out.getvalue().encode("utf-8-sig")
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell passed through :func:`core.spreadsheet.safe_cell`."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].map(safe_cell) for c in text})
 
 
 def _shapefile_readme(name, code, about, renamed, cut, fulltext, id_field) -> str:

@@ -15,10 +15,16 @@ import geopandas as gpd
 from parks import provenance as pv
 from parks.boundaries import build_boundaries
 from parks.footprints import NOMINAL_KM2, circle_footprint
-from parks.sources import SOURCES_DIR, Site, plan_target, read_plan_targets, read_sites
+from parks.sources import (
+    PARK_SLOTS,
+    SECOND_BATCH,
+    SOURCES_DIR,
+    Site,
+    plan_target,
+    read_plan_targets,
+    read_sites,
+)
 
-PARK_SLOTS = 16
-SECOND_BATCH = 5
 CRS = "EPSG:4490"
 
 
@@ -43,7 +49,8 @@ def _point(site: Site):
 
 
 def build_parks(sites: list[Site], details: dict, targets: list[dict]) -> gpd.GeoDataFrame:
-    """The 16 plan slots (9 candidates, 7 unidentified) and the ~5 planned second-batch parks.
+    """The plan's park slots (candidates first, then unidentified ones) and its planned
+    second-batch parks.
 
     Per-park figures are an even split of the plan totals (basis ``derived``) until official
     figures replace them.
@@ -80,7 +87,7 @@ def build_parks(sites: list[Site], details: dict, targets: list[dict]) -> gpd.Ge
     for n in range(1, SECOND_BATCH + 1):
         rows.append({
             "id": f"park-b2-{n}", "name_zh": f"第二批示范园区（计划，第{n}个）",
-            "name_en": f"Second-batch park (planned, {n} of ~5)", "city": "", "county": "",
+            "name_en": f"Second-batch park (planned, {n} of ~{SECOND_BATCH})", "city": "", "county": "",
             "lon": None, "lat": None, "loc_prec": "unlocated", "src_id": 0, "slot": 0,
             "kind": "second_batch", "strength": "",
             "ind_zh": "新型功能材料/新型合金材料/高端装备制造",

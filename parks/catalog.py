@@ -1,13 +1,17 @@
-"""The layers the app serves: loaded from `data/shapefiles/`, joined with their evidence.
+"""The layers the app serves, joined with their evidence.
 
-A :class:`Catalog` belongs to one app (one data folder). It reloads a layer when its files
-change, so an import or a rebuild is seen without a restart.
+A :class:`Catalog` belongs to one app (one data folder). A layer is served from its imported
+version (:mod:`store.layer_versions`), else from ``DATA_DIR/shapefiles/`` (a rebuild or a
+dropped-in file), else from the shipped default layers (read-only, ``data/shapefiles/`` of the
+checkout or the installed package). It reloads a layer when its files change, so an import or a
+rebuild is seen without a restart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,11 +19,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
+from core.shipped import shipped
 from geo.crs import CGCS2000
-from parks.sources import read_sites
-from store.layer_versions import current_path, pointer_stamps
+from parks.sources import PARK_SLOTS, read_sites
+from store.layer_versions import current_path, current_version, pointer_stamps
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,10 @@ class LayerInfo:
 
 
 THEMATIC = (
-    LayerInfo("parks", "战略性新兴产业示范园区（16个名额：9个候选＋第二批计划）",
-              "SEI demonstration parks (16 slots: 9 candidates + planned second batch)", "polygon",
-              "16个省级示范园区名单未公开；此处为9个候选（未确认）及未查明名额，范围为示意。",
-              "The official list of the 16 parks is not public: 9 unconfirmed candidates and "
+    LayerInfo("parks", f"战略性新兴产业示范园区（{PARK_SLOTS}个名额：9个候选＋第二批计划）",
+              f"SEI demonstration parks ({PARK_SLOTS} slots: 9 candidates + planned second batch)", "polygon",
+              f"{PARK_SLOTS}个省级示范园区名单未公开；此处为9个候选（未确认）及未查明名额，范围为示意。",
+              f"The official list of the {PARK_SLOTS} parks is not public: 9 unconfirmed candidates and "
               "unidentified slots; footprints are schematic."),
     LayerInfo("zones", "高新技术产业开发区", "High-tech industrial development zones", "polygon",
               "2012年5个国家级高新区及省级高新区；范围为示意。",
@@ -58,27 +64,38 @@ LAYERS = {info.name: info for info in (*THEMATIC, BOUNDARIES)}
 
 #: default simplification for web display, metres (≈ a pixel at zoom 8)
 WEB_TOLERANCE_M = 300.0
+#: simplified boundary layers kept, least recently used dropped first: the map's zoom steps for
+#: every level fit; a county layer is ~3 MB, and any tolerance may be asked for
+SIMPLIFIED_CACHE_SIZE = 16
 
 
 class Catalog:
-    """All layers of one data folder."""
+    """All layers of one data folder, over the shipped default layers."""
 
     def __init__(self, data_dir: Path | str):
-        self.data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir)  # writable: imported versions, dropped-in files, tiles
+        self.shipped_dir = shipped("data", "shapefiles")
         self._cache: dict[str, tuple[float, gpd.GeoDataFrame]] = {}
-        self._simplified: dict[tuple, gpd.GeoDataFrame] = {}
+        self._simplified: OrderedDict[tuple, gpd.GeoDataFrame] = OrderedDict()
         self._joined: dict[str, tuple[tuple, gpd.GeoDataFrame]] = {}
         self._lock = threading.Lock()
         self._version: tuple | None = None  # (file signature, digest): hash only on change
 
     @property
     def shapefile_dir(self) -> Path:
+        """Where files are dropped in and ``build-data`` rebuilds the default layers."""
         return self.data_dir / "shapefiles"
+
+    def default_path(self, name: str) -> Path:
+        """The default ``.shp`` of ``name``: under :attr:`shapefile_dir` if there is one
+        there, else the shipped one."""
+        local = self.shapefile_dir / f"{name}.shp"
+        return local if local.exists() else self.shipped_dir / f"{name}.shp"
 
     def path(self, name: str) -> Path:
         """The ``.shp`` serving ``name``: the imported version its pointer names
-        (:mod:`store.layer_versions`), else the default under ``data/shapefiles/``."""
-        return current_path(self.data_dir, name) or self.shapefile_dir / f"{name}.shp"
+        (:mod:`store.layer_versions`), else :meth:`default_path`."""
+        return current_path(self.data_dir, name) or self.default_path(name)
 
     def _read(self, name: str) -> gpd.GeoDataFrame:
         path = self.path(name)
@@ -103,9 +120,10 @@ class Catalog:
             "prec_note": [s.precision_note for s in sites],
         })
 
-    def layer(self, name: str) -> gpd.GeoDataFrame:
+    def layer(self, name: str, *, copy: bool = True) -> gpd.GeoDataFrame:
         """A thematic layer with its evidence, source and precision note joined on (a copy:
-        the join is kept per file version, as a page asks for the same layer many times)."""
+        the join is kept per file version, as a page asks for the same layer many times).
+        ``copy=False`` returns the shared frame, for readers of big layers that change nothing."""
         if name not in LAYERS or name == "boundaries":
             raise KeyError(name)
         gdf = self._read(name)
@@ -118,7 +136,7 @@ class Catalog:
                 joined[["evidence", "source", "prec_note"]] = joined[
                     ["evidence", "source", "prec_note"]].fillna("")
             cached = self._joined[name] = (stamp, joined)
-        return cached[1].copy()
+        return cached[1].copy() if copy else cached[1]
 
     def boundaries(self, level: str, tolerance_m: float = WEB_TOLERANCE_M) -> gpd.GeoDataFrame:
         """Boundaries of ``level`` simplified as one coverage (no gaps or slivers between
@@ -129,18 +147,39 @@ class Catalog:
         if not tolerance_m:
             return gdf
         key = (level, float(tolerance_m), self._cache[f"boundary_{level}"][0])
-        if key not in self._simplified:
-            simplified = gdf.copy()
-            degrees = tolerance_m / 111_000.0
-            geoms = shapely.coverage_simplify(np.asarray(gdf.geometry.values), degrees)
-            simplified["geometry"] = shapely.set_precision(geoms, 1e-5)
+        with self._lock:
+            simplified = self._simplified.get(key)
+            if simplified is not None:
+                self._simplified.move_to_end(key)
+                return simplified
+        simplified = gdf.copy()
+        degrees = tolerance_m / 111_000.0
+        geoms = shapely.coverage_simplify(np.asarray(gdf.geometry.values), degrees)
+        simplified["geometry"] = shapely.set_precision(geoms, 1e-5)
+        with self._lock:
             self._simplified[key] = simplified
-        return self._simplified[key]
+            while len(self._simplified) > SIMPLIFIED_CACHE_SIZE:
+                self._simplified.popitem(last=False)
+        return simplified
+
+    def layer_version(self, name: str) -> str:
+        """The version of ``name`` served now: the imported version its pointer names, else
+        ``default-`` and a digest of the default file's size and time (tile stores key on it)."""
+        imported = current_version(self.data_dir, name)
+        if imported:
+            return imported
+        stat = self.path(name).stat()
+        return "default-" + hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:10]
+
+    def feature_count(self, name: str) -> int:
+        """Features in ``name``'s file, read from its header (nothing is loaded)."""
+        return int(pyogrio.read_info(self.path(name))["features"])
 
     def data_version(self) -> str:
-        """A short digest of every default layer file and of the imported version each layer
-        serves: stamped on exports and used as ETag."""
-        files = sorted(p for p in self.shapefile_dir.glob("*.*") if p.is_file())
+        """A short digest of every default layer file (shipped and local) and of the imported
+        version each layer serves: stamped on exports and used as ETag."""
+        files = sorted({p.resolve() for folder in (self.shipped_dir, self.shapefile_dir)
+                        for p in folder.glob("*.*") if p.is_file()})
         signature = (repr(pointer_stamps(self.data_dir)),
                      tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
         if self._version is None or self._version[0] != signature:
@@ -153,10 +192,11 @@ class Catalog:
 
 
 def ensure_data(data_dir: Path | str) -> None:
-    """Build the default layers when the data folder has none (first start of a checkout)."""
+    """Build the default layers into ``data_dir/shapefiles/`` when a default layer is neither
+    there nor shipped (a checkout without the built files)."""
     from parks.build import build_data
 
-    shapefiles = Path(data_dir) / "shapefiles"
+    catalog = Catalog(data_dir)
     expected = [info.name for info in THEMATIC] + [f"boundary_{lv}" for lv in BOUNDARY_LEVELS]
-    if not all((shapefiles / f"{name}.shp").exists() for name in expected):
-        build_data(shapefiles)
+    if not all(catalog.default_path(name).exists() for name in expected):
+        build_data(catalog.shapefile_dir)

@@ -66,7 +66,8 @@ def result_to_json(result: CheckResult) -> dict:
     wkt = shapely.to_wkt(np.asarray(result.rows.geometry.values, dtype=object), rounding_precision=-1)
     for rec, w in zip(records, wkt, strict=True):
         rec["wkt"] = w
-    return {"year": result.year, "notes": [list(n) for n in result.notes], "rows": records}
+    return {"year": result.year, "notes": [list(n) for n in result.notes], "rows": records,
+            "unreadable": result.unreadable}
 
 
 def result_from_json(data: dict) -> CheckResult:
@@ -78,7 +79,8 @@ def result_from_json(data: dict) -> CheckResult:
         frame[col] = [v or None for v in frame[col]]
     geoms = shapely.from_wkt([r["wkt"] for r in records])
     rows = with_none(gpd.GeoDataFrame(frame, geometry=geoms, crs=CGCS2000))
-    return CheckResult(rows, data["year"], [tuple(n) for n in data.get("notes", [])])
+    return CheckResult(rows, data["year"], [tuple(n) for n in data.get("notes", [])],
+                       data.get("unreadable", []))
 
 
 def save_check(db: Database, result: CheckResult, *, actor: str, filename: str, meta: dict) -> int:
@@ -94,6 +96,7 @@ def save_check(db: Database, result: CheckResult, *, actor: str, filename: str, 
         audit.record(session, actor, "check.run", f"check:{record.id}", None,
                      {"filename": filename, "year": result.year, "parcels": totals["parcels"],
                       "area_m2": totals["area_m2"], "verdicts": totals["verdicts"],
+                      "unreadable": [u["row"] for u in result.unreadable],
                       "verdict": totals["verdict"], "declared": meta.get("declared")})
         return record.id
 
@@ -124,6 +127,7 @@ def run_check(db: Database, path: Path, *, filename: str, areas: gpd.GeoDataFram
         state = ledger.state(session, year)
     result = check_parcels(read.gdf, areas, state, declared=declared or None)
     result.notes = list(read.notes)
+    result.unreadable = list(read.unreadable)
     meta = {"format": read.format, "source_crs": read.source_crs, "source_epsg": read.source_epsg,
             "crs_how": read.crs_how, "encoding": read.encoding, "datum": datum or None,
             "name_preview": list(read.name_preview or []), "declared": declared or None}

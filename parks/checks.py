@@ -16,7 +16,9 @@ Which area's quota applies (README, "Land-use quota ledger"):
 
 Verdicts: 不符合 (fail) when any hard rule is broken; otherwise 需人工复核 (review) when anything
 rests on an unconfirmed figure — a schematic park boundary (the shipped candidate footprints are
-circles, not red lines), or an area with no quota; otherwise 符合 (pass).
+circles, not red lines), or an area with no quota; otherwise 符合 (pass). A check of a file with
+records that could not be read is incomplete and never passes: it reads 不符合 (fail), and each
+such record is named with its number and the reason.
 """
 
 from __future__ import annotations
@@ -95,16 +97,24 @@ class CheckResult:
     """One row per parcel (``rows``, a GeoDataFrame in EPSG:4490) and the ledger year.
 
     ``overlap_ids`` / ``upload_overlaps`` hold a list where a parcel overlaps anything, else None.
+    ``unreadable`` lists the file's records that could not be read (``row``, ``zh``, ``en``).
     """
 
     rows: gpd.GeoDataFrame
     year: int
     notes: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
         v = set(self.rows["verdict"])
-        return FAIL if FAIL in v else REVIEW if REVIEW in v else PASS
+        return FAIL if FAIL in v or self.unreadable else REVIEW if REVIEW in v else PASS
+
+    def unreadable_lines(self) -> list[tuple[str, str]]:
+        """One line per record that could not be read: (中文, English)."""
+        return [(f"文件第 {u['row']} 条记录无法读取：{u['zh']}。本次核查不完整，结论为不符合。",
+                 f"Record {u['row']} of the file could not be read: {u['en']}. The check is "
+                 "incomplete, so it reads not compliant.") for u in self.unreadable]
 
     def totals(self) -> dict:
         r = self.rows
@@ -113,7 +123,7 @@ class CheckResult:
                 "outside_m2": float(r["outside_m2"].sum()),
                 "overlap_m2": float(r["overlap_m2"].sum()),
                 "verdicts": {k: int((r["verdict"] == k).sum()) for k in (PASS, REVIEW, FAIL)},
-                "verdict": self.verdict}
+                "unreadable": len(self.unreadable), "verdict": self.verdict}
 
 
 def quota_areas(parks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -7,11 +7,13 @@ import math
 from shapely.geometry import Point
 
 from geo.crs import CGCS2000, gk_epsg, transform_geoms, transformer
+from parks.sources import PARK_SLOTS, plan_target
 
+_BUILT_2013 = f"{plan_target('parks_built_area')['value_2013']:g} km² ÷ {PARK_SLOTS}"
 #: rule codes stored with each schematic geometry, and what they mean
 RULES = {
-    "circle_area13": ("圆形示意范围，面积取2013年推算建成面积（65 km² ÷ 16）",
-                      "circle of the 2013 derived built-up area (65 km² ÷ 16)"),
+    "circle_area13": (f"圆形示意范围，面积取2013年推算建成面积（{_BUILT_2013}）",
+                      f"circle of the 2013 derived built-up area ({_BUILT_2013})"),
     "circle_built": ("圆形示意范围，面积取有出处的建成面积",
                      "circle of the sourced built-up area"),
     "circle_nominal": ("圆形示意范围，面积未知，按名义 5 km² 绘制",

@@ -27,10 +27,12 @@ import shapely
 from core.errors import UserError
 from geo.vector_io import SUFFIXES, VectorRead, read_vector
 from parks import field_mapping as fm
+from parks import layer_schema
 from parks import provenance as pv
 from parks.catalog import LAYERS, Catalog
 from store import audit
 from store import layer_versions as lv
+from store.recovery import journaled_switch
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +175,8 @@ def plan_import(catalog: Catalog, layer: str, path, filename: str, *, mapping=No
     if new is None:
         return plan
     current = served_layer(catalog, layer)
-    plan.result = _merge(current, new, plan)
+    plan.result, issues = layer_schema.conform(layer, _merge(current, new, plan))
+    plan.problems += [_err("bad_value", i.zh, i.en, fld=i.column) for i in issues]
     plan.changes = changes(current, plan.result, replaced_ids=set(new["id"]), mode=mode)
     return plan
 
@@ -357,7 +360,7 @@ def _ensure_snapshot(catalog: Catalog, layer: str) -> None:
     """Before a layer's first import, keep what it served as a version, so it can be restored."""
     if lv.versions(catalog.data_dir, layer):
         return
-    default = catalog.shapefile_dir / f"{layer}.shp"
+    default = catalog.default_path(layer)
     if is_built(default):
         gdf, source = gpd.read_file(default, engine="pyogrio", encoding="UTF-8"), "default"
     else:  # the default was overwritten by a dropped-in file: rebuild it from the sources
@@ -371,8 +374,9 @@ def commit_import(catalog: Catalog, plan: ImportPlan, *, actor: str, session=Non
     """Write ``plan.result`` as a new version and serve it; returns the version id.
 
     With ``session`` (a :meth:`store.db.Database.write` session) the import is recorded in the
-    audit trail in that transaction; the pointer is switched last, and switched back should the
-    audit line fail, so the layer and the trail agree.
+    audit trail in that transaction; the pointer is switched last, journaled until the commit
+    and switched back should the transaction fail (:func:`store.recovery.journaled_switch`),
+    so the layer and the trail agree.
     """
     if not plan.ok:
         raise UserError("导入仍有错误，请先改正后再确认。", "The import still has errors; fix them "
@@ -393,7 +397,7 @@ def commit_import(catalog: Catalog, plan: ImportPlan, *, actor: str, session=Non
                             "mode": plan.mode,
                             **{k: meta["changes"][k] for k in ("added", "removed", "changed")}},
                      reason=reason)
-    lv.switch(catalog.data_dir, plan.layer, version)
+    journaled_switch(catalog.data_dir, plan.layer, version, session)
     return version
 
 
@@ -412,17 +416,17 @@ def restore(catalog: Catalog, layer: str, version: str, *, actor: str, session=N
                      before={"version": previous or lv.DEFAULT},
                      after={"version": version, "features": meta.get("features"),
                             "file": meta.get("source_file", "")}, reason=reason)
-    lv.switch(catalog.data_dir, layer, version)
+    journaled_switch(catalog.data_dir, layer, version, session)
     return previous
 
 
-# --- files dropped into data/shapefiles/ -----------------------------------------------------
+# --- files dropped into DATA_DIR/shapefiles/ -------------------------------------------------
 
 PICKUP_LOG = "pickups.json"
 
 
 def dropped_files(catalog: Catalog) -> list[tuple[str, Path]]:
-    """(layer, file) for files in ``data/shapefiles/`` named after a layer that are not the
+    """(layer, file) for files in ``DATA_DIR/shapefiles/`` named after a layer that are not the
     default build: ``parks.zip``, ``zones.gpkg``, ``projects.csv``… or a ``<layer>.shp`` set that
     lacks the built schema (an official file copied over the default)."""
     found = []
@@ -467,10 +471,10 @@ def pickup_dropped(catalog: Catalog, *, write_session=None, region=None) -> list
                 if write_session is not None:
                     with write_session() as session:
                         outcome["version"] = commit_import(catalog, plan, actor=audit.SYSTEM, session=session,
-                                                           reason=f"data/shapefiles/{path.name}")
+                                                           reason=f"DATA_DIR/shapefiles/{path.name}")
                 else:
                     outcome["version"] = commit_import(catalog, plan, actor=audit.SYSTEM,
-                                                       reason=f"data/shapefiles/{path.name}")
+                                                       reason=f"DATA_DIR/shapefiles/{path.name}")
                 outcome["status"] = "imported"
             else:
                 outcome.update(status="refused", problems=[p.as_dict() for p in plan.errors[:50]])

@@ -1,9 +1,10 @@
 """The land-use quota ledger (用地指标台账): quotas per park and zone, and the parcels reserved,
 approved and released against them.
 
-Seed quotas (basis ``derived``): the plan's 2013 growth of the 16 parks' built-up area
-(≥65 km² in 2013 − >50 km² in 2012 = 15 km²) split evenly over the 16 park slots, 0.9375 km²
-= 93.75 公顷 = 1,406.25 亩 each, for :data:`SEED_YEAR`. The plan gives no figure per zone nor
+Seed quotas (basis ``derived``): the plan's 2013 growth of its parks' built-up area split
+evenly over the park slots, for :data:`SEED_YEAR` — with the figures of
+``data/sources/plan_targets.csv`` (≥65 km² in 2013 − >50 km² in 2012 = 15 km², ÷ 16 slots),
+0.9375 km² = 93.75 公顷 = 1,406.25 亩 each. The plan gives no figure per zone nor
 for the planned second-batch parks, so those start with no quota (basis ``none``) until staff
 enter one; checks against them say 需人工复核.
 
@@ -25,9 +26,8 @@ from core.errors import UserError
 from geo.area import ellipsoidal_area_m2
 from geo.crs import CGCS2000
 from parks import provenance as pv
-from parks.build import PARK_SLOTS
 from parks.checks import FLAGS, SPATIAL_FAIL_BITS, TOLERANCE_M2, LedgerState
-from parks.sources import plan_target
+from parks.sources import PARK_SLOTS, plan_target
 from store import audit
 from store.db import Database
 from store.models import ACTIVE, APPROVED, RELEASED, RESERVED, Allocation, Quota, utcnow

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.shipped import shipped
 from parks.provenance import precision_class
 
-SOURCES_DIR = Path(__file__).resolve().parent.parent / "data" / "sources"
+SOURCES_DIR = shipped("data", "sources")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,14 @@ def read_plan_targets(path: Path | None = None) -> list[dict]:
 
 
 def plan_target(key: str, targets: list[dict] | None = None) -> dict:
+    """The row of ``key`` in ``targets`` (default: the shipped plan_targets.csv)."""
     for r in targets or read_plan_targets():
         if r["key"] == key:
             return r
     raise KeyError(key)
+
+
+#: the provincial demonstration parks the plan names: the slots its park totals are split over
+PARK_SLOTS = int(plan_target("parks_count")["value_2013"])
+#: the second-batch parks the plan announces for 2013 ("about" this many)
+SECOND_BATCH = int(plan_target("second_batch_parks")["value_2013"])

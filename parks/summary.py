@@ -1,8 +1,9 @@
-"""Aggregates for the planners' views: built-up area and revenue of the 16 park slots.
+"""Aggregates for the planners' views: built-up area and revenue of the plan's park slots.
 
-The plan states only totals for the 16 parks. Per-park figures in the parks layer are an even
-split of those totals (basis ``derived``), so every sum here is a sum of derived shares, and the
-slots whose park is unknown or unlocated are reported beside the located ones, never dropped.
+The plan states only totals for its parks (:data:`~parks.sources.PARK_SLOTS`). Per-park figures
+in the parks layer are an even split of those totals (basis ``derived``), so every sum here is a
+sum of derived shares, and the slots whose park is unknown or unlocated are reported beside the
+located ones, never dropped.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from parks import provenance as pv
-from parks.build import PARK_SLOTS
-from parks.sources import plan_target
+from parks.sources import PARK_SLOTS, plan_target
 
 #: how the per-park figures are derived from the plan's totals
 EVEN_SPLIT_RULE = (f"规划总量 ÷ {PARK_SLOTS} 个园区名额（平均分配，非统计数据）",
@@ -32,7 +32,7 @@ def _plan(key: str, targets: list[dict] | None) -> dict:
 
 
 def slot_groups(parks: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
-    """The 16 slots as three groups: located parks (candidates, or official ones once imported),
+    """The park slots as three groups: located parks (candidates, or official ones once imported),
     unlocated candidates, unidentified."""
     slots = _slots(parks)
     candidate = slots["kind"].isin(["candidate", "official"])

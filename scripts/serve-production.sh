@@ -17,14 +17,14 @@ THREADS=${THREADS:-4}
 SERVER=${SERVER:-$([ -x "$BIN/gunicorn" ] && echo gunicorn || echo waitress)}
 export BIND WORKERS THREADS
 
-# web.production:create_app refuses to start (exit 3) when a setting is unsafe (default
+# app:production_app refuses to start (exit 3) when a setting is unsafe (default
 # SECRET_KEY, DEBUG, CSRF off): see web/production.py.
 case "$SERVER" in
   gunicorn)
-    exec "$BIN/gunicorn" -c scripts/gunicorn.conf.py 'web.production:create_app()' ;;
+    exec "$BIN/gunicorn" -c scripts/gunicorn.conf.py 'app:production_app()' ;;
   waitress)
     exec "$BIN/waitress-serve" --listen="$BIND" --threads=$((WORKERS * THREADS)) \
       --connection-limit=500 --channel-timeout=120 --ident=sei-atlas \
-      --call web.production:create_app ;;
+      --call app:production_app ;;
   *) echo "SERVER must be gunicorn or waitress" >&2; exit 2 ;;
 esac

@@ -1,5 +1,9 @@
 """User accounts and roles. Passwords and API tokens are stored only as salted hashes.
 
+Sign-in sessions carry the user's ``session_gen``; :func:`revoke_sessions` raises it and drops
+the API token, which ends every session and the token at once. Signing out, a new password and
+disabling the account all do that.
+
 Roles, from least to most allowed (each includes the ones before it):
 
 * ``viewer`` — maps, the ledger, parcel checks (a check changes no figure);
@@ -26,6 +30,7 @@ ROLES = (VIEWER, LAND_STAFF, ADMIN)
 ROLE_LABELS = {VIEWER: ("查看", "viewer"), LAND_STAFF: ("国土业务人员", "land staff"),
                ADMIN: ("管理员", "admin")}
 MIN_PASSWORD = 8
+MAX_USERNAME = 80  # the column's size
 
 
 class AccountError(UserError):
@@ -58,8 +63,9 @@ def create_user(session: Session, username: str, password: str, role: str = VIEW
     _check_role(role)
     _check_password(password)
     username = (username or "").strip()
-    if not username:
-        raise AccountError("请填写用户名。", "Give a user name.", code="bad_username")
+    if not username or len(username) > MAX_USERNAME:
+        raise AccountError(f"请填写用户名（最多 {MAX_USERNAME} 个字符）。",
+                           f"Give a user name (at most {MAX_USERNAME} characters).", code="bad_username")
     if session.scalar(select(User).where(User.username == username)):
         raise AccountError(f"用户“{username}”已存在。", f"The user '{username}' already exists.",
                            code="user_exists")
@@ -78,11 +84,42 @@ def set_role(session: Session, username: str, role: str, *, actor: str = "cli") 
 
 
 def set_password(session: Session, username: str, password: str, *, actor: str = "cli") -> User:
+    """A new password; the user's sessions and API token end (:func:`revoke_sessions`)."""
     _check_password(password)
     user = get_user(session, username)
     user.password_hash = generate_password_hash(password)
     audit.record(session, actor, "user.set_password", username)
+    return _revoke(user)
+
+
+def _revoke(user: User) -> User:
+    user.session_gen = (user.session_gen or 0) + 1
+    user.token_hash = None
     return user
+
+
+def revoke_sessions(session: Session, username: str, *, actor: str = "cli") -> User:
+    """End every sign-in session of ``username`` and revoke their API token."""
+    user = get_user(session, username)
+    audit.record(session, actor, "user.revoke_sessions", username)
+    return _revoke(user)
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str = "cli") -> User:
+    """Enable or disable an account. A disabled account cannot sign in or use a token, and
+    its sessions and token end (enabling it again does not bring them back)."""
+    user = get_user(session, username)
+    audit.record(session, actor, "user.enable" if active else "user.disable", username,
+                 {"active": user.active}, {"active": active})
+    user.active = active
+    return user if active else _revoke(user)
+
+
+def delete_user(session: Session, username: str, *, actor: str = "cli") -> None:
+    """Delete an account (the audit trail keeps its name on every line it wrote)."""
+    user = get_user(session, username)
+    audit.record(session, actor, "user.delete", username, {"role": user.role}, None)
+    session.delete(user)
 
 
 @lru_cache(maxsize=1)

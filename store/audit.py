@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.spreadsheet import safe_cell
 from store.models import AuditEntry
 
 SYSTEM = "system"
@@ -95,13 +96,15 @@ CSV_HEADER = ("id", "at_utc", "actor", "action", "target", "before", "after", "r
 
 
 def to_csv(rows: Iterable[AuditEntry]) -> str:
-    """The lines as CSV (UTF-8 text; before/after as JSON), for filing or a spreadsheet."""
+    """The lines as CSV (UTF-8 text; before/after as JSON), for filing or a spreadsheet (text a
+    spreadsheet would run as a formula is written as text, :func:`core.spreadsheet.safe_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for e in rows:
-        writer.writerow([e.id, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target,
-                         e.before_json or "", e.after_json or "", e.reason])
+        writer.writerow([safe_cell(v) for v in (
+            e.id, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target,
+            e.before_json or "", e.after_json or "", e.reason)])
     return out.getvalue()
 
 

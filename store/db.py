@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateColumn
 
 from store.models import Base
 
@@ -58,8 +60,22 @@ class Database:
         return self.url.get_backend_name() == "sqlite"
 
     def create_all(self) -> None:
-        """Create the tables that are missing (never alters or drops existing ones)."""
+        """Create the tables that are missing, and the columns added to a table since a
+        database was made (each with its server default); never drops or changes anything."""
         Base.metadata.create_all(self.engine)
+        for table in Base.metadata.sorted_tables:
+            have = {c["name"] for c in inspect(self.engine).get_columns(table.name)}
+            for column in (c for c in table.columns if c.name not in have):
+                self._add_column(table.name, column)
+
+    def _add_column(self, table: str, column) -> None:
+        ddl = f"ALTER TABLE {table} ADD COLUMN {CreateColumn(column).compile(dialect=self.engine.dialect)}"
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(ddl)
+        except DBAPIError:  # another worker starting at the same moment added it first
+            if column.name not in {c["name"] for c in inspect(self.engine).get_columns(table)}:
+                raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:

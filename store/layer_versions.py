@@ -4,13 +4,13 @@ A Shapefile is several files, so replacing them one by one can never be atomic. 
 written instead as a complete, immutable version folder, and a one-line pointer file names the
 version served::
 
-    data/layers/<layer>/CURRENT              "20240501T120305Z-3fa2c1" (replaced by os.replace)
-    data/layers/<layer>/<version>/<layer>.shp .shx .dbf .prj .cpg meta.json
+    DATA_DIR/layers/<layer>/CURRENT            "20240501T120305Z-3fa2c1" (replaced by os.replace)
+    DATA_DIR/layers/<layer>/<version>/<layer>.shp .shx .dbf .prj .cpg meta.json
 
 A reader resolves the pointer once and then reads a folder that never changes, so it sees the
-old set or the new one, never a mix. Without a pointer the layer is served from
-``data/shapefiles/`` (the default build). Old versions are kept, so any can be restored by
-switching the pointer back.
+old set or the new one, never a mix. Without a pointer the layer's default file is served
+(rebuilt or shipped). Old versions are kept, so any can be restored by switching the pointer
+back.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from pathlib import Path
 import geopandas as gpd
 
 POINTER = "CURRENT"
+#: the journal entry of a switch whose transaction has not committed yet
+JOURNAL = "SWITCHING"
 META = "meta.json"
-#: the pointer value that means "the default layer under data/shapefiles/"
+#: the pointer value that means "serve the layer's default file"
 DEFAULT = "default"
 
 
@@ -101,11 +103,34 @@ def switch(data_dir: Path | str, name: str, version: str | None) -> str | None:
         raise KeyError(version)
     base.mkdir(parents=True, exist_ok=True)
     previous = current_version(data_dir, name)
-    tmp = base / f".{POINTER}.{secrets.token_hex(4)}"
-    tmp.write_text(version or DEFAULT, encoding="utf-8")
-    _fsync(tmp)
-    os.replace(tmp, base / POINTER)
+    _replace_with(base / POINTER, version or DEFAULT)
     return previous
+
+
+def _replace_with(path: Path, text: str) -> None:
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}"
+    tmp.write_text(text, encoding="utf-8")
+    _fsync(tmp)
+    os.replace(tmp, path)
+
+
+def write_journal(data_dir: Path | str, name: str, entry: dict) -> None:
+    """Record a switch of ``name`` about to happen (``entry``: from, to, and who switches)."""
+    base = layer_dir(data_dir, name)
+    base.mkdir(parents=True, exist_ok=True)
+    _replace_with(base / JOURNAL, json.dumps(entry, ensure_ascii=False))
+
+
+def read_journal(data_dir: Path | str, name: str) -> dict | None:
+    """The journal entry of an unfinished switch of ``name``, or None."""
+    try:
+        return json.loads((layer_dir(data_dir, name) / JOURNAL).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def clear_journal(data_dir: Path | str, name: str) -> None:
+    (layer_dir(data_dir, name) / JOURNAL).unlink(missing_ok=True)
 
 
 def versions(data_dir: Path | str, name: str) -> list[dict]:

@@ -113,6 +113,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     token_hash: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: sign-in sessions carry it; raising it (sign-out, new password, disable) ends them all.
+    #: Added after the first release: :meth:`store.db.Database.create_all` adds it to older
+    #: databases (its server default fills existing rows).
+    session_gen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # The database itself refuses to change or delete audit lines, whoever connects.

@@ -123,6 +123,32 @@ def make_shapefile(folder: Path, gdf: gpd.GeoDataFrame, *, name: str = "parcels"
     return _write_shapefile(Path(folder), gdf, name, crs, encoding, prj, cpg)
 
 
+def damage_record(shp: Path, no: int, part: str = "bbox") -> None:
+    """Damage record ``no`` (1-based) of a written ``.shp`` in place: its bounding box ("bbox":
+    NaN), its shape type ("type": an unknown one) or its part count ("parts": absurd)."""
+    import struct
+
+    index = shp.with_suffix(".shx").read_bytes()
+    (offset,) = struct.unpack_from(">i", index, 100 + 8 * (no - 1))
+    start = offset * 2 + 8  # after the record header: shape type, box, parts, points
+    data = bytearray(shp.read_bytes())
+    if part == "bbox":
+        struct.pack_into("<4d", data, start + 4, *[float("nan")] * 4)
+    elif part == "type":
+        struct.pack_into("<i", data, start, 77)
+    else:
+        struct.pack_into("<i", data, start + 36, 0x7FFFFFFF)
+    shp.write_bytes(bytes(data))
+
+
+def zip_folder(folder: Path, zpath: Path) -> Path:
+    """Zip every file of ``folder`` (flat) into ``zpath``; returns it."""
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part in sorted(Path(folder).iterdir()):
+            zf.write(part, part.name)
+    return zpath
+
+
 def make_zipped_shapefile(tmp_path: Path, gdf: gpd.GeoDataFrame, *, crs=None,
                           encoding: str = "UTF-8", prj: bool = True, cpg: bool = True,
                           name: str = "parcels", subfolder: str = "", drop=(),

@@ -65,3 +65,19 @@ def test_vendor_assets_are_served_locally(client):
     assert client.get("/vendor/leaflet/leaflet.js").status_code == 200
     assert client.get("/vendor/leaflet/nothing.js").status_code == 404
     assert client.get("/vendor/unknown/x.js").status_code == 404
+
+
+def test_boundary_caches_stay_bounded_whatever_tolerance_is_asked(app, client, monkeypatch):
+    """Issue 11, finding 5: each distinct ``tolerance`` cost ~3 MB that was never given back."""
+    from layers.web import geojson
+    from parks.catalog import SIMPLIFIED_CACHE_SIZE
+
+    catalog = app.extensions["atlas_catalog"]
+    one = len(client.get("/api/layers/boundaries?level=province&tolerance=99").data)
+    monkeypatch.setattr(geojson, "TEXT_CACHE_CHARS", 3 * one)
+    for tolerance in range(100, 100 + SIMPLIFIED_CACHE_SIZE + 8):
+        assert client.get(f"/api/layers/boundaries?level=province&tolerance={tolerance}").status_code == 200
+    assert len(catalog._simplified) == SIMPLIFIED_CACHE_SIZE
+    assert 1 <= len(geojson._TEXT_CACHE) <= 3
+    latest = client.get("/api/layers/boundaries?level=province&tolerance=100").get_json()
+    assert latest["tolerance_m"] == 100 and len(latest["features"]) == 1  # still served right

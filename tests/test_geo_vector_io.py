@@ -10,6 +10,7 @@ import pytest
 import shapely
 from fixtures_files import (
     GBK_NAMES,
+    damage_record,
     make_csv_points,
     make_geojson,
     make_gpkg,
@@ -22,6 +23,7 @@ from fixtures_files import (
     parcels_gdf,
     rect_m,
     twisted_parcel,
+    zip_folder,
 )
 
 from geo.area import ellipsoidal_area_m2
@@ -451,3 +453,27 @@ def test_temporary_folder_is_removed(tmp_path, parcels, monkeypatch):
     from pathlib import Path
 
     assert not any(Path(d).exists() for d in made)
+
+
+@pytest.mark.parametrize(("part", "reason"), [("bbox", "bounding box"), ("type", "damaged"),
+                                              ("parts", "damaged")])
+def test_a_damaged_shapefile_record_is_reported_not_dropped(tmp_path, part, reason):
+    """A record whose bounding box, shape type or part count is damaged is named with its number
+    and the reason — never skipped as an 'empty geometry'."""
+    folder = tmp_path / "parts"
+    shp = make_shapefile(folder, parcels_gdf(3, names=GBK_NAMES[:3]), crs=4526)
+    damage_record(shp, 2, part)
+    result = read_vector(zip_folder(folder, tmp_path / "damaged.zip"))
+    assert [u["row"] for u in result.unreadable] == [2]
+    assert reason in result.unreadable[0]["en"] and result.unreadable[0]["zh"]
+    assert result.gdf["name"].tolist() == [GBK_NAMES[0], GBK_NAMES[2]]
+    assert not any("empty geometry" in en for _, en in result.notes)
+
+
+def test_a_shapefile_of_only_damaged_records_is_refused(tmp_path):
+    folder = tmp_path / "parts"
+    shp = make_shapefile(folder, parcels_gdf(1), crs=4526)
+    damage_record(shp, 1, "type")
+    with pytest.raises(GeoInputError) as err:
+        read_vector(zip_folder(folder, tmp_path / "damaged.zip"))
+    assert err.value.code == "unreadable_records" and err.value.details["rows"] == [1]

@@ -14,6 +14,7 @@ from geo.vector_write import (
     DBF_TEXT_BYTES,
     DOWNLOAD_EPSG,
     FORMATS,
+    GPKG_VERSION,
     dbf_field_names,
     parse_download_crs,
     parse_format,
@@ -155,3 +156,19 @@ def test_geojson_in_gauss_kruger_names_its_crs(frame):
     assert b"EPSG::4526" in file.data
     back = gpd.read_file(io.BytesIO(file.data))
     assert (shapely.get_coordinates(back.geometry)[:, 0] > 38_000_000).all()  # zone-prefixed
+
+
+def test_geopackage_declares_version_1_3_or_1_4_whatever_gdal_defaults_to(frame, monkeypatch):
+    """Older GDALs default to GeoPackage 1.2; the version is asked for explicitly."""
+    asked = []
+    write = gpd.GeoDataFrame.to_file
+
+    def spy(self, *args, **kwargs):
+        asked.append(kwargs.get("dataset_options"))
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", spy)
+    data = write_vector(frame, "gpkg", 4490, "parks").data
+    assert asked == [{"VERSION": GPKG_VERSION}] and GPKG_VERSION in ("1.3", "1.4")
+    assert data[68:72] == b"GPKG"  # application_id
+    assert int.from_bytes(data[60:64], "big") == {"1.3": 10300, "1.4": 10400}[GPKG_VERSION]

@@ -8,6 +8,7 @@ import re
 import threading
 import zipfile
 from datetime import datetime, timezone
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -15,11 +16,16 @@ from PIL import Image
 from pypdf import PdfReader
 
 from core.errors import UserError
+from layers.labels import num
+from layers.print import pitch_pack
+from layers.print import render as render_module
 from layers.print.pitch_pack import choose, parse_pack_options, render_pack
 from layers.print.placement import LabelRequest, dodge, place_labels
-from layers.print.render import load, render, render_data
+from layers.print.render import filename, load, render, render_data
 from layers.print.sheet import MAP_LAYERS, parse_options, wrap
+from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import Catalog
+from parks.sources import PARK_SLOTS, plan_target
 
 MADE = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 LAYOUT = ("title", "subtitle", "map", "legend", "scalebar", "northarrow", "notes", "footer")
@@ -276,3 +282,107 @@ def test_pitch_pack_refuses_bad_format_and_non_candidates(catalog):
     with pytest.raises(UserError) as err:
         render_pack(catalog, parse_pack_options({"parks": "park-01,park-10"}))
     assert err.value.code == "bad_parks" and "park-10" in err.value.en
+
+
+# --- what a sheet says -------------------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(content: bytes) -> dict[str, list[str]]:
+    """The text elements of each layout part of an SVG sheet (by its id), in drawing order."""
+    root = ElementTree.fromstring(content)
+    return {gid: ["".join(t.itertext()) for t in root.find(f".//{SVG}g[@id='{gid}']").iter(f"{SVG}text")]
+            for gid in LAYOUT}
+
+
+def test_a_chinese_sheet_says_title_legend_scale_north_basis_credits_and_version(catalog):
+    result = sheet(catalog, format="svg", dpi=72)
+    text = svg_texts(result.content)
+    assert text["title"] == ["河南省战略性新兴产业布局"]
+    assert text["subtitle"] == ["依据 2012 年《河南省推动科技创新培育战略性新兴产业专项工作方案》；"
+                                "示范园区为候选（未确认），范围为示意"]
+    for entry in ("图层", "示范园区候选（候选，未确认；示意范围）", "高新区（示意范围）",
+                  "富士康园区及合作项目", "特色产业集群", "位置精度", "边界", "省界", "市界", "县界"):
+        assert entry in text["legend"], entry
+    bar = result.metadata["scalebar"]
+    ratio = f"1 : {bar['denominator']:,.0f}".replace(",", " ")
+    assert text["scalebar"] == ["0", f"{bar['length_m'] / 2000:g}", f"{bar['length_m'] / 1000:g} km",
+                                f"{ratio}  （A4 原大打印）"]
+    assert text["northarrow"] == ["北"]
+    assert text["notes"][0] == "说明与数据依据"
+    notes = "".join(text["notes"][1:])
+    for basis in ("规划＝方案原文数字", "有出处＝公开资料", "推算＝由规划总数按规则推算",
+                  "示意＝表示规模的示意范围"):
+        assert basis in notes
+    built_2013 = num(plan_target("parks_built_area")["value_2013"])
+    assert f"每个园区名额＝总数÷{PARK_SLOTS}" in notes
+    assert f"面积 {built_2013} km²÷{PARK_SLOTS} 的示意圆" in notes
+    assert "图中为8个已定位的候选园区（未确认）；另有1个候选未定位、7个名额未查明" in notes
+    assert notes.endswith("点位与数字的出处见 data/sources/sites.csv。")
+    credit, version, crs = text["footer"]
+    assert credit == CREDIT_ZH
+    assert version.startswith(f"数据版本 {catalog.data_version()}（数据日期 ")
+    assert "制图 2024-05-06 07:08" in version
+    assert crs.startswith("投影：Albers 等积圆锥投影")
+
+
+def test_an_english_sheet_says_it_all_in_english_and_keeps_only_what_it_draws(catalog):
+    text = svg_texts(sheet(catalog, format="svg", dpi=72, lang="en", layers="boundaries,parks").content)
+    assert text["title"] == ["Henan Province: strategic emerging industries"]
+    legend = " ".join(text["legend"])
+    assert legend == ("Layers Demonstration-park candidates (unconfirmed; schematic extent) "
+                      "Boundaries Province City County")  # no zones, clusters or precision keys
+    assert text["scalebar"][-1].endswith("(printed at A4)") and text["northarrow"] == ["N"]
+    notes = " ".join(text["notes"])
+    assert notes.startswith("Notes, sources and basis Basis: plan = stated in the plan")
+    assert f"The official list of the {PARK_SLOTS} provincial parks is not public." in notes
+    assert text["footer"][0] == CREDIT_EN
+    assert text["footer"][1].startswith(f"Data version {catalog.data_version()} (data date ")
+    assert not re.search(r"[\u4e00-\u9fff]", notes + legend + text["title"][0])
+
+
+def test_theme_sheets_state_the_plan_figures_and_their_keys(catalog):
+    text = svg_texts(sheet(catalog, theme="builtup", format="svg", dpi=72).content)
+    plan = plan_target("parks_built_area")
+    notes = "".join(text["notes"])
+    assert (f"规划 2012 年 {PARK_SLOTS} 个园区合计突破 {num(plan['value_2012'])} km²，2013 年 "
+            f"{num(plan['value_2013'])} km² 以上") in notes
+    assert {"2012 年建成面积（推算）", "2013 年建成面积（推算）；此圆＝4 km²"} <= set(text["legend"])
+    revenue = plan_target("parks_revenue")["value_2013"]
+    notes = "".join(svg_texts(sheet(catalog, theme="revenue", format="svg", dpi=72).content)["notes"])
+    assert f"2013年规划{num(revenue)}亿元÷{PARK_SLOTS}＝{num(revenue / PARK_SLOTS)}亿元/园区" in notes
+
+
+def test_notes_and_keys_take_the_plan_figures_from_plan_targets(catalog, monkeypatch):
+    options = parse_options({"theme": "builtup", "lang": "en"})
+    data = load(catalog, options)
+    data.theme["plan"] |= {2012: 30.0, 2013: 60.0}
+    monkeypatch.setattr(render_module, "PARK_SLOTS", 20)
+    notes = " ".join(render_module.notes(data, options, displaced=False))
+    assert "÷ 20" in notes and "÷ 16" not in notes and "the 20 provincial parks" in notes
+    assert "over 30 km² for the 20 parks in 2012 and at least 60 km² in 2013" in notes
+    [(_, keys), *_] = render_module.legend_for(options, data.theme, {})
+    assert (keys[0]["radius_pt"] / keys[1]["radius_pt"]) ** 2 == pytest.approx(30 / 60)
+
+
+def test_pitch_pack_cover_states_the_plan_totals_from_plan_targets(monkeypatch):
+    real = pitch_pack.plan_target
+    figures = {"parks_investment": (11, 22), "parks_revenue": (1100, 2200), "parks_built_area": (55, 66)}
+    monkeypatch.setattr(pitch_pack, "plan_target", lambda key: real(key) | dict(
+        zip(("value_2012", "value_2013"), map(float, figures[key]), strict=True)))
+    monkeypatch.setattr(pitch_pack, "PARK_SLOTS", 20)
+    assert pitch_pack.plan_note("zh") == (
+        "规划总数（§三(五)1、§三(五)2）：20个园区 2012年投资11亿元、主营业务收入1,100亿元、"
+        "建成面积超过55 km²；2013年22亿元、2,200亿元、66 km²以上。每个园区＝总数÷20（推算）。")
+    assert pitch_pack.plan_note("en").startswith(
+        "Plan totals (§三(五)1, §三(五)2): the 20 parks' investment 11, revenue 1,100 (× 100M yuan)")
+
+
+def test_sheet_file_names_keep_a_city_readable():
+    assert filename(parse_options({"scope": "city:郑州市", "format": "pdf"})) == (
+        "henan-sei-city-郑州市-layers-A4-portrait.pdf")
+    assert filename(parse_options({"scope": "city:郑州市", "lang": "en", "paper": "A3"})) == (
+        "henan-sei-city-Zhengzhou-layers-A3-portrait.png")
+    assert filename(parse_options({"scope": "park:park-04"})) == (
+        "henan-sei-park-park-04-layers-A4-portrait.png")

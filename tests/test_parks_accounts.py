@@ -75,3 +75,43 @@ def test_roles_include_those_below_them():
     assert not accounts.may(LAND_STAFF, ADMIN)
     assert accounts.may(ADMIN, LAND_STAFF) and accounts.may(ADMIN, ADMIN)
     assert not accounts.may("stranger", VIEWER)
+
+
+def test_an_older_database_gets_the_session_column_and_keeps_its_users(tmp_path):
+    """Databases made before ``users.session_gen`` existed: create_all adds it, users keep working."""
+    from sqlalchemy import inspect, text
+
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    db.create_all()
+    with db.write() as s:
+        accounts.create_user(s, "li", "s3cret-pass", LAND_STAFF)
+    with db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE users DROP COLUMN session_gen"))  # as an older release made it
+    db.dispose()
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    db.create_all()
+    db.create_all()  # and again: nothing to add
+    assert "session_gen" in {c["name"] for c in inspect(db.engine).get_columns("users")}
+    with db.write() as s:
+        assert accounts.authenticate(s, "li", "s3cret-pass").session_gen == 0
+        assert accounts.revoke_sessions(s, "li").session_gen == 1
+    db.dispose()
+
+
+def test_revoking_ends_sessions_and_drops_the_token(db):
+    with db.write() as s:
+        accounts.create_user(s, "li", "s3cret-pass", LAND_STAFF)
+        token = accounts.new_api_token(s, "li")
+    with db.write() as s:
+        accounts.set_active(s, "li", False, actor="admin")
+    with db.write() as s:
+        user = accounts.set_active(s, "li", True, actor="admin")
+        assert user.session_gen == 1 and user.token_hash is None
+        assert accounts.user_for_token(s, token) is None  # enabling brings no old token back
+        assert [e.action for e in audit.entries(s, limit=2)] == ["user.enable", "user.disable"]
+
+
+def test_user_names_are_limited_to_the_column():
+    with pytest.raises(AccountError) as err:
+        accounts.create_user(None, "x" * (accounts.MAX_USERNAME + 1), "long-enough")
+    assert err.value.code == "bad_username"

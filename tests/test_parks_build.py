@@ -46,6 +46,15 @@ def test_parks_are_16_slots_with_9_candidates_never_16_parks(layers):
     assert candidates.geometry.isna().sum() == 1
 
 
+def test_slot_counts_are_the_plans_figures(layers):
+    from parks.sources import PARK_SLOTS, SECOND_BATCH
+
+    assert PARK_SLOTS == plan_target("parks_count")["value_2013"] == 16
+    assert SECOND_BATCH == plan_target("second_batch_parks")["value_2013"] == 5
+    assert plan_target("parks_count")["section"] == "§三(五)1"
+    assert layers["parks"]["id"].tolist()[PARK_SLOTS:] == [f"park-b2-{n}" for n in range(1, SECOND_BATCH + 1)]
+
+
 @pytest.mark.parametrize("column,key,year", [
     ("a12_km2", "parks_built_area", "value_2012"), ("a13_km2", "parks_built_area", "value_2013"),
     ("inv12_yi", "parks_investment", "value_2012"), ("inv13_yi", "parks_investment", "value_2013"),

@@ -236,8 +236,19 @@ def test_killed_during_a_layer_import_the_layer_is_as_before(server, app, data_d
     sqlite_only(app)
 
 
-def test_reconcile_leaves_an_audited_import_alone(app, data_dir):
-    """The start-up repair only undoes switches whose audit line never committed."""
+
+def _fake_crash_journal(data_dir, layer: str, previous, version, database_url: str) -> None:
+    """The journal entry a process killed between its swap and its commit leaves behind."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    lv.write_journal(data_dir, layer, {"from": previous, "to": version, "pid": int(dead),
+                                       "host": socket.gethostname(), "database": database_url})
+
+
+def test_reconcile_acts_only_on_journaled_imports(app, data_dir):
+    """The start-up repair undoes a switch journaled as interrupted whose audit line never
+    committed; a pointer merely disagreeing with this database's audit trail (another database,
+    a benchmark's) is left alone."""
     from parks.catalog import Catalog
     from store.recovery import reconcile_layers
 
@@ -248,11 +259,83 @@ def test_reconcile_leaves_an_audited_import_alone(app, data_dir):
 
         audit.record(session, "boss", "layer.import", "parks", after={"version": version})
     lv.switch(data_dir, "parks", version)
+    newer = lv.write_version(data_dir, "parks", parks, {"imported_at": "later"})
+    lv.switch(data_dir, "parks", newer)  # served, audited in another database: not ours to undo
     with app.app_context(), database().read() as session:
         assert reconcile_layers(data_dir, session) == []
-    assert lv.current_version(data_dir, "parks") == version
-    newer = lv.write_version(data_dir, "parks", parks, {"imported_at": "later"})
-    lv.switch(data_dir, "parks", newer)  # as if killed before its audit line committed
+    assert lv.current_version(data_dir, "parks") == newer
+
+    url = database_of(app).engine.url.render_as_string(hide_password=True)
+    _fake_crash_journal(data_dir, "parks", version, newer, url)
     with app.app_context(), database().read() as session:
         assert reconcile_layers(data_dir, session) == [{"layer": "parks", "was": newer, "now": version}]
     assert lv.current_version(data_dir, "parks") == version
+    assert lv.read_journal(data_dir, "parks") is None
+
+
+def test_journal_of_a_committed_import_is_cleared_and_the_import_kept(app, data_dir):
+    from parks.catalog import Catalog
+    from store import audit
+    from store.recovery import reconcile_layers
+
+    parks = Catalog(data_dir).layer("parks").drop(columns=["evidence", "source", "prec_note"])
+    version = lv.write_version(data_dir, "parks", parks, {"imported_at": "now"})
+    with app.app_context(), database().write() as session:
+        audit.record(session, "boss", "layer.import", "parks", after={"version": version})
+    lv.switch(data_dir, "parks", version)  # killed after COMMIT, before the journal was removed
+    url = database_of(app).engine.url.render_as_string(hide_password=True)
+    _fake_crash_journal(data_dir, "parks", None, version, url)
+    with app.app_context(), database().read() as session:
+        assert reconcile_layers(data_dir, session) == []
+        _fake_crash_journal(data_dir, "parks", None, version, "sqlite:////another/atlas.db")
+        assert reconcile_layers(data_dir, session) == []  # journaled against another database
+    assert lv.current_version(data_dir, "parks") == version
+
+
+def test_a_journaled_switch_is_undone_when_its_transaction_rolls_back(app, data_dir):
+    from parks.catalog import Catalog
+    from store.recovery import journaled_switch
+
+    parks = Catalog(data_dir).layer("parks").drop(columns=["evidence", "source", "prec_note"])
+    version = lv.write_version(data_dir, "parks", parks, {"imported_at": "now"})
+    with pytest.raises(RuntimeError), app.app_context(), database().write() as session:
+        journaled_switch(data_dir, "parks", version, session)
+        assert lv.current_version(data_dir, "parks") == version
+        assert lv.read_journal(data_dir, "parks")["to"] == version
+        raise RuntimeError("the audit line failed")
+    assert lv.current_version(data_dir, "parks") is None
+    assert lv.read_journal(data_dir, "parks") is None
+    with app.app_context(), database().write() as session:
+        journaled_switch(data_dir, "parks", version, session)
+    assert lv.current_version(data_dir, "parks") == version
+    assert lv.read_journal(data_dir, "parks") is None
+
+
+def test_read_only_commands_leave_the_served_version_unchanged(app, data_dir, tmp_path):
+    """`flask layer-versions` and `flask layer list` start the app (start-up steps included),
+    with its own database or — as a benchmark once did — with another one: the layer served,
+    its pointer and the data version stay as they were."""
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    from app import create_app
+    from parks import importer
+    from parks.catalog import Catalog
+
+    catalog = Catalog(data_dir)
+    path = make_geojson(tmp_path, parcels_gdf(2, names=["官方园区甲", "官方园区乙"]))
+    plan = importer.plan_import(catalog, "parks", path, path.name)
+    with app.app_context(), database().write() as session:
+        version = importer.commit_import(catalog, plan, actor="boss", session=session)
+    served = (lv.current_version(data_dir, "parks"), catalog.data_version(),
+              sorted(p.name for p in (data_dir / "layers" / "parks").iterdir()))
+    assert served[0] == version
+    for url in (app.config["DATABASE_URL"], f"sqlite:///{tmp_path / 'other.db'}"):
+        def factory(url=url):
+            return create_app({"TESTING": True, "DATA_DIR": str(data_dir), "DATABASE_URL": url})
+
+        for args in (["layer-versions", "parks"], ["layer", "list"]):
+            result = CliRunner().invoke(FlaskGroup(create_app=factory), args=args)
+            assert result.exit_code == 0, result.output
+            assert (lv.current_version(data_dir, "parks"), Catalog(data_dir).data_version(),
+                    sorted(p.name for p in (data_dir / "layers" / "parks").iterdir())) == served

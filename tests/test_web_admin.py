@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fixtures_files import make_geojson, make_zip_slip, make_zipped_shapefile, parcels_gdf
+from fixtures_files import make_csv_points, make_geojson, make_zip_slip, make_zipped_shapefile, parcels_gdf
 
 from store import layer_versions as lv
 
@@ -140,3 +140,68 @@ def test_dropped_file_is_imported_at_start(data_dir, tmp_path):
     client = app.test_client()
     names = [f["properties"]["name_zh"] for f in client.get("/api/layers/parks").get_json()["features"]]
     assert names == OFFICIAL
+
+
+def test_cli_import_says_each_problem_once_with_a_count(runner, tmp_path):
+    rows = [{"名称": f"北京合作项目{i}", "经度": 116.3 + i * 0.001, "纬度": 39.9} for i in range(300)]
+    rows.append({"名称": "郑州合作项目", "经度": 113.6, "纬度": 34.7})
+    result = runner.invoke(args=["import-layer", "foxconn", str(make_csv_points(tmp_path, rows)), "--yes"])
+    assert result.exit_code == 1 and "not imported" in result.output
+    assert result.output.count("outside Henan") == 1
+    [line] = [ln for ln in result.output.splitlines() if "outside Henan" in ln]
+    assert line.startswith("  error ×300 — rows 1, 2, 3, 4, 5 … (300): Features 1, 2,")
+
+
+def test_problem_lines_group_by_kind_and_keep_first_seen_order():
+    from parks.importer import Problem
+    from web.console import problem_lines
+
+    problems = [Problem("error", "not_a_number", f"第 {r} 行", f"Row {r}: 'Area' value 'x' is not a number.",
+                        r, "a13_km2") for r in (3, 7, 9)]
+    problems.insert(1, Problem("warning", "ignored_columns", "…", "These columns map to no field: 备注."))
+    problems += [Problem("error", "outside_henan", "…", "Features 1–600 lie outside Henan.", r)
+                 for r in range(1, 501)]
+    assert problem_lines(problems, limit=500) == [
+        "error ×3 — rows 3, 7, 9: e.g. Row 3: 'Area' value 'x' is not a number.",
+        "warning: These columns map to no field: 备注.",
+        "error ×500+ — rows 1, 2, 3, 4, 5 … (500): Features 1–600 lie outside Henan."]
+
+
+def test_cli_bad_file_is_a_usage_error_in_both_languages(runner, tmp_path):
+    empty = make_geojson(tmp_path, None)
+    result = runner.invoke(args=["import-layer", "parks", str(empty), "--yes"])
+    assert result.exit_code == 2
+    assert "空文件" in result.stderr and "The file holds no features" in result.stderr
+
+
+EVERY_PAGE = ("/", "/parks/", "/views/built-up", "/views/revenue", "/views/revenue?year=2012", "/export/",
+              "/quota/", "/data/", "/ogc/collections")
+
+
+@pytest.mark.parametrize("delivery", ["id_and_name_only", "figures_as_text"])
+def test_an_import_never_breaks_a_page(app, client, sign_in, tmp_path, delivery):
+    """A parks update with only ID and name columns (figures filled with the documented default:
+    empty, basis none) or with its figures written as text imports with the layer's types, and
+    every page still answers."""
+    sign_in("admin")
+    gdf = parcels_gdf(2, names=OFFICIAL).rename(columns={"name": "名称", "code": "编号"})
+    gdf["编号"] = ["park-01", "park-02"]
+    if delivery == "id_and_name_only":
+        gdf = gdf[["编号", "名称", "geometry"]]
+    else:
+        gdf = gdf.drop(columns="area_ha")
+        gdf["2012年建成面积"] = ["0.05", "0.06"]
+        gdf["2013年建成面积"] = ["0.06", "0.07"]
+        gdf["2013年主营业务收入"] = ["12.5", "3"]
+    response = upload(client, make_geojson(tmp_path, gdf), mode="update")
+    token = token_of(response)
+    assert client.post(f"/admin/import/{token}/commit", data={"reason": "t"}).status_code == 302
+    served = app.extensions["atlas_catalog"].layer("parks")
+    assert served["name_zh"].tolist()[:2] == OFFICIAL
+    for col in ("a12_km2", "a13_km2", "inv12_yi", "rev13_yi", "lon", "lat", "slot", "src_id"):
+        assert served[col].dtype.kind in "fi", (col, served[col].dtype)
+    if delivery == "figures_as_text":
+        assert served["a13_km2"].tolist()[:2] == pytest.approx([0.06, 0.07])
+    ids = served["id"].tolist()
+    for path in (*EVERY_PAGE, *(f"/parks/{i}" for i in ids)):
+        assert client.get(path).status_code == 200, path

@@ -139,3 +139,107 @@ def test_csrf_is_enforced_when_enabled(data_dir, tmp_path):
     r = client.post("/api/quota/areas/zone-03/quota", json={"quota_ha": 8, "reason": "x"},
                     headers={"X-CSRFToken": token})
     assert r.status_code == 200
+
+
+# ----- issue 11, finding 6: sessions end when their right does --------------------------------
+
+def _signed_in_client(app, username: str = "li"):
+    client = app.test_client()
+    r = client.post("/auth/login", data={"username": username, "password": TEST_PASSWORD})
+    assert r.status_code == 302, r.status_code
+    return client
+
+
+def _token(runner, username: str = "li") -> dict:
+    result = runner.invoke(args=["users", "token", username])
+    assert result.exit_code == 0, result.output
+    return {"Authorization": f"Bearer {result.output.strip()}"}
+
+
+def _signed_in(client) -> bool:
+    return client.get("/quota/").status_code == 200
+
+
+def _token_works(client, headers) -> bool:
+    return client.get("/api/quota/ledger", headers=headers).status_code == 200
+
+
+@pytest.fixture
+def li(runner):
+    r = runner.invoke(args=["users", "create", "li", "--role", "land_staff", "--password", TEST_PASSWORD])
+    assert r.exit_code == 0, r.output
+    return "li"
+
+
+def test_signing_out_ends_every_session_and_the_api_token(app, runner, li):
+    office, laptop = _signed_in_client(app), _signed_in_client(app)
+    headers = _token(runner)
+    assert _signed_in(office) and _signed_in(laptop) and _token_works(app.test_client(), headers)
+    assert office.post("/auth/logout").status_code == 302
+    assert not _signed_in(laptop) and not _signed_in(office)
+    assert not _token_works(app.test_client(), headers)
+    assert _signed_in(_signed_in_client(app))  # signing in again works
+
+
+def test_a_new_password_ends_every_session_and_the_api_token(app, runner, li):
+    browser, headers = _signed_in_client(app), _token(runner)
+    assert runner.invoke(args=["users", "set-password", "li", "--password", "brand-new-pw"]).exit_code == 0
+    assert not _signed_in(browser) and not _token_works(app.test_client(), headers)
+    r = app.test_client().post("/auth/login", data={"username": "li", "password": "brand-new-pw"})
+    assert r.status_code == 302
+
+
+def test_users_revoke_tokens_disable_enable_and_delete(app, runner, li):
+    browser, headers = _signed_in_client(app), _token(runner)
+    r = runner.invoke(args=["users", "revoke-tokens", "li"])
+    assert r.exit_code == 0 and "revoked" in r.output
+    assert not _signed_in(browser) and not _token_works(app.test_client(), headers)
+
+    browser, headers = _signed_in_client(app), _token(runner)
+    assert runner.invoke(args=["users", "disable", "li"]).exit_code == 0
+    assert not _signed_in(browser) and not _token_works(app.test_client(), headers)
+    refused = app.test_client().post("/auth/login", data={"username": "li", "password": TEST_PASSWORD})
+    assert refused.status_code == 401
+    assert not _token_works(app.test_client(), _token(runner))  # a disabled account's new token
+    assert "li\tland_staff (inactive)" in runner.invoke(args=["users", "list"]).output
+
+    assert runner.invoke(args=["users", "enable", "li"]).exit_code == 0
+    assert _signed_in(_signed_in_client(app)) and _token_works(app.test_client(), _token(runner))
+
+    assert runner.invoke(args=["users", "delete", "li"], input="n\n").exit_code != 0  # asks first
+    r = runner.invoke(args=["users", "delete", "li", "--yes"])
+    assert r.exit_code == 0 and "deleted" in r.output
+    assert app.test_client().post("/auth/login", data={"username": "li", "password": TEST_PASSWORD}
+                                  ).status_code == 401
+    assert "li" not in runner.invoke(args=["users", "list"]).output
+    missing = runner.invoke(args=["users", "disable", "nobody"])
+    assert missing.exit_code != 0 and "no user" in missing.output
+    admin = _signed_in_client(app, _create(runner, "boss", "admin"))
+    actions = [e["action"] for e in admin.get("/api/quota/audit").json["entries"]]
+    for action in ("user.revoke_sessions", "user.disable", "user.enable", "user.delete"):
+        assert action in actions
+
+
+def _create(runner, username: str, role: str) -> str:
+    r = runner.invoke(args=["users", "create", username, "--role", role, "--password", TEST_PASSWORD])
+    assert r.exit_code == 0, r.output
+    return username
+
+
+def test_failed_sign_ins_of_one_account_never_lock_out_a_colleague_at_the_same_address(app, runner, li):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    _create(runner, "wang", "viewer")
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/auth/login", data={"username": "li", "password": "wrong-pass"}).status_code == 401
+    assert client.post("/auth/login", data={"username": "li", "password": TEST_PASSWORD}).status_code == 429
+    colleague = app.test_client()  # same address (127.0.0.1), another account
+    assert colleague.post("/auth/login", data={"username": "wang", "password": TEST_PASSWORD}).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_limited(app, runner):
+    app.config["LOGIN_ADDRESS_RATE_LIMIT"] = "4 per minute"
+    client = app.test_client()
+    codes = [client.post("/auth/login", data={"username": f"guess{i}", "password": "wrong-pass"}).status_code
+             for i in range(5)]
+    assert codes == [401] * 4 + [429]

@@ -183,3 +183,12 @@ def test_cli_export_all_writes_one_file_per_layer_and_level(runner, tmp_path):
     names = sorted(p.name for p in tmp_path.glob("*.zip"))
     assert names == sorted([f"{n}_EPSG4490.zip" for n in THEMATIC]
                            + [f"boundaries_{lv}_EPSG4490.zip" for lv in ("province", "city", "county")])
+
+
+def test_downloads_and_api_answers_never_set_the_language_cookie(client):
+    for url in ("/api/layers/parks?format=csv&lang=en", "/api/layers?lang=en", "/api/plan?lang=en"):
+        r = client.get(url)
+        assert r.status_code == 200 and not r.headers.getlist("Set-Cookie"), url
+    assert "数据下载" in client.get("/data/").get_data(as_text=True)  # the pages stay Chinese
+    r = client.get("/data/?lang=en")
+    assert any(c.startswith("lang=en;") for c in r.headers.getlist("Set-Cookie"))

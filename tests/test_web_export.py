@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from werkzeug.http import parse_options_header
 
 
 def test_export_page_is_prefilled_from_the_map_link(client):
@@ -100,3 +102,63 @@ def test_cli_export_pack_zip_with_progress(runner, tmp_path):
     [path] = list(tmp_path.glob("*.zip"))
     assert len(zipfile.ZipFile(path).namelist()) == 3
     assert "pages" in result.output  # the progress bar
+
+
+# --- the language and name of a download ------------------------------------------------------
+
+SHEET = "/api/export?scope=province&layers=boundaries&format=svg&dpi=72"
+
+
+def _title(response) -> str:
+    return re.search(r'<g id="title">.*?<text[^>]*>([^<]*)</text>', response.get_data(as_text=True),
+                     re.S).group(1)
+
+
+def test_download_language_comes_from_the_request_never_from_a_cookie(client):
+    english = client.get(f"{SHEET}&lang=en")
+    assert _title(english) == "Henan Province: strategic emerging industries"
+    assert not english.headers.getlist("Set-Cookie")  # a download does not switch the pages
+    assert '<html lang="zh-CN">' in client.get("/").get_data(as_text=True)
+    assert _title(client.get(SHEET)) == "河南省战略性新兴产业布局"
+    client.set_cookie("lang", "en")  # e.g. left by an earlier version, or by the English pages
+    assert _title(client.get(SHEET)) == "河南省战略性新兴产业布局"
+    assert _title(client.get(SHEET, headers={"Referer": "http://localhost/export/?lang=en"})) == (
+        "Henan Province: strategic emerging industries")
+    assert _title(client.get(f"{SHEET}&lang=zh", headers={"Referer": "http://localhost/?lang=en"})) == (
+        "河南省战略性新兴产业布局")
+
+
+def test_a_page_in_a_language_still_remembers_it(client):
+    r = client.get("/export/?lang=en")
+    assert any(c.startswith("lang=en;") for c in r.headers.getlist("Set-Cookie"))
+    assert '<option value="en" selected>English</option>' in client.get("/export/").get_data(as_text=True)
+
+
+def test_pitch_pack_language_from_the_query_not_the_cookie(client):
+    client.set_cookie("lang", "en")
+    r = client.get("/api/export/pack?parks=park-09&dpi=72")  # unlocated: the cover only
+    assert r.headers["Content-Disposition"].endswith("filename=henan-sei-pitch-pack-zh-A4.pdf")
+    assert "候选" in PdfReader(io.BytesIO(r.data)).pages[0].extract_text()
+
+
+def test_city_sheet_name_is_rfc5987_encoded_and_readable(client):
+    r = client.get("/api/export?scope=city:郑州市&layers=boundaries&format=pdf&dpi=72")
+    assert r.status_code == 200
+    disposition = r.headers["Content-Disposition"]
+    assert "filename*=UTF-8''henan-sei-city-%E9%83%91%E5%B7%9E%E5%B8%82-layers-A4-portrait.pdf" in disposition
+    assert "filename=henan-sei-city--layers-A4-portrait.pdf" in disposition  # the ASCII fallback
+    assert "_" not in disposition
+    _, options = parse_options_header(disposition)
+    assert options["filename"] == "henan-sei-city-郑州市-layers-A4-portrait.pdf"
+    english = client.get("/api/export?scope=city:郑州市&layers=boundaries&format=svg&dpi=72&lang=en&inline=1")
+    assert english.headers["Content-Disposition"] == (
+        "inline; filename=henan-sei-city-Zhengzhou-layers-A4-portrait.svg")
+
+
+def test_cli_writes_the_readable_city_name(runner, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(args=["export", "map", "--scope", "city:郑州市", "--layers", "boundaries",
+                                 "--format", "svg", "--dpi", "72", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["henan-sei-city-郑州市-layers-A4-portrait.svg"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from app import DEFAULTS, create_app
+from app import DEFAULTS, create_app, production_app
 from web import production
 from web.auth import DB_KEY
 
@@ -111,11 +111,11 @@ def test_production_refuses_development_settings():
 def test_production_factory_exits_with_the_default_key(data_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("SEI_ATLAS_SECRET_KEY", raising=False)
     with pytest.raises(SystemExit) as exc:
-        production.create_app({"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+        production_app({"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
     assert exc.value.code == 3
     assert "SECRET_KEY is the development default" in capsys.readouterr().err
-    app = production.create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": STRONG_KEY,
-                                 "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+    app = production_app({"DATA_DIR": str(data_dir), "SECRET_KEY": STRONG_KEY,
+                          "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
     assert app.test_client().get("/healthz").status_code == 200
 
 

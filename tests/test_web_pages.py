@@ -130,3 +130,17 @@ def test_navigation_links_the_pages(client):
     html = client.get("/parks/").get_data(as_text=True)
     for href in ('href="/"', 'href="/parks/"', 'href="/views/built-up"', 'href="/views/revenue"'):
         assert href in html
+
+
+def test_pages_state_the_plans_park_count_from_plan_targets(app, client, sign_in):
+    app.jinja_env.globals["park_slots"] = 20  # as if plan_targets.csv said 20
+    sign_in("viewer")
+    texts = {"/": "20个示范园区的官方名单未公开", "/parks/": "示范园区：20个名额",
+             "/quota/": "20个园区名额的指标为推算值",
+             "/parks/park-01": "1 / 20", "/views/built-up": "20个示范园区总建成面积",
+             "/views/revenue": "20个示范园区主营业务收入"}
+    for path, text in texts.items():
+        assert text in client.get(path).get_data(as_text=True), path
+    for path in ("/views/built-up", "/views/revenue"):  # the plan-total rows count the slots
+        html = client.get(path).get_data(as_text=True)
+        assert '<td class="num">20</td>' in html and '<td class="num">16</td>' not in html, path

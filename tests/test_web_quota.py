@@ -9,16 +9,19 @@ import pytest
 import shapely
 from fixtures_files import (
     GBK_NAMES,
+    damage_record,
     make_geojson,
     make_gpkg,
     make_jzd_txt,
     make_kml,
+    make_shapefile,
     make_zip_bomb,
     make_zip_slip,
     make_zipped_shapefile,
     parcels_gdf,
     rect_m,
     twisted_parcel,
+    zip_folder,
 )
 from pypdf import PdfReader
 from pyproj import Geod
@@ -345,8 +348,64 @@ def test_unknown_ids_are_404(client, clerk, method, url, body):
 
 @pytest.mark.parametrize("body", [[1, 2], {"quota_ha": [1], "reason": "x"},
                                   {"quota_ha": 1, "reason": {"a": 1}}, {"quota_ha": "abc", "reason": "x"},
-                                  {"quota_ha": -1, "reason": "x"}])
+                                  {"quota_ha": -1, "reason": "x"}, {"quota_ha": "1e400", "reason": "x"},
+                                  {"quota_mu": 1e308, "reason": "x"}])
 def test_malformed_json_bodies_are_400(client, clerk, body):
     r = client.post("/api/quota/areas/zone-01/quota", json=body)
     assert r.status_code == 400, r.json
     assert r.json["error"] in ("bad_quota", "reason_required")
+
+
+def test_a_huge_reason_is_refused_and_nothing_changes(client, clerk):
+    """Issue 11, finding 7: a 40 MB audit reason was accepted."""
+    from web.input_guards import MAX_TEXT_CHARS
+
+    before = client.get("/api/quota/audit").json["entries"]
+    r = client.post("/api/quota/areas/zone-01/quota", json={"quota_ha": 5, "reason": "x" * 40_000_000})
+    assert r.status_code == 400 and r.json["error"] == "text_too_long"
+    assert str(MAX_TEXT_CHARS) in r.json["message_zh"] and str(MAX_TEXT_CHARS) in r.json["message_en"]
+    page = client.post("/quota/areas/zone-01/quota",
+                       data={"value": "5", "unit": "ha", "reason": "x" * (MAX_TEXT_CHARS + 1)})
+    assert page.status_code == 400 and "characters" in page.get_data(as_text=True)
+    assert client.get("/api/quota/audit").json["entries"] == before
+    ok = client.post("/api/quota/areas/zone-01/quota", json={"quota_ha": 5, "reason": "理" * MAX_TEXT_CHARS})
+    assert ok.status_code == 200
+
+
+def test_report_language_comes_from_the_link_not_the_cookie(client, clerk, tmp_path, three_parcels):
+    check_url = upload(client, make_gpkg(tmp_path, three_parcels)).json["links"]["page"]
+    client.set_cookie("lang", "en")  # the pages are English…
+    page = client.get(check_url).get_data(as_text=True)
+    assert f'href="{check_url}/report.pdf?lang=en"' in page  # …so the page's PDF link asks for English
+
+    def title(query: str) -> str:
+        return PdfReader(io.BytesIO(client.get(f"{check_url}/report.pdf{query}").data)).pages[0].extract_text()
+
+    assert "Parcel land-use quota check" in title("?lang=en")
+    assert "地块用地指标核查报告" in title("")  # no language asked: the default, not the cookie
+    report = client.get(f"{check_url}/report.csv")
+    assert report.headers["Content-Disposition"].startswith("attachment; filename=parcel-check-")
+
+
+def test_a_damaged_record_is_reported_and_the_check_cannot_pass(client, clerk, tmp_path):
+    """A record whose bounding box is damaged is named, by number and reason, in the verdict
+    page, the API answer, the CSV and the PDF, and the check reads 'not compliant'."""
+    folder = tmp_path / "parts"
+    shp = make_shapefile(folder, parcels_gdf(3, lon=PARK01[0], lat=PARK01[1]), crs=4526)
+    damage_record(shp, 2, "bbox")
+    path = zip_folder(folder, tmp_path / "damaged.zip")
+    answer = upload(client, path).get_json()
+    assert answer["verdict"] == "fail" and [p["no"] for p in answer["parcels"]] == [1, 2]
+    assert [u["row"] for u in answer["unreadable"]] == [2]
+    assert answer["totals"]["unreadable"] == 1
+
+    with open(path, "rb") as f:
+        r = client.post("/quota/check", data={"file": (f, "damaged.zip")}, content_type="multipart/form-data")
+    check_url = r.headers["Location"]
+    page = client.get(check_url).get_data(as_text=True)
+    assert 'id="unreadable"' in page and "文件第 2 条记录无法读取" in page and "不符合" in page
+    rows = list(csv.reader(io.StringIO(client.get(f"{check_url}/report.csv").data.decode("utf-8-sig"))))
+    assert any("Record 2 of the file could not be read" in cell for row in rows for cell in row)
+    assert "不符合" in rows[-1][-2]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"{check_url}/report.pdf").data)).pages)
+    assert "文件第 2 条记录无法读取" in text.replace("\n", "")

@@ -35,6 +35,7 @@ from store import import_staging as staging
 from store import layer_versions as lv
 from store.db import Database
 from web.auth import ADMIN, current_actor, database, role_required
+from web.console import input_error, problem_lines
 from web.context import catalog
 from web.i18n import current_lang
 
@@ -215,8 +216,8 @@ def _echo_plan(plan: importer.ImportPlan) -> None:
             click.echo(f"  note: {en}")
         click.echo("mapping: " + ", ".join(f"{k}={v}" + (f":{plan.units[k]}" if plan.units.get(k) else "")
                                            for k, v in plan.mapping.items()))
-    for p in plan.problems:
-        click.echo(f"  {p.severity}: {p.en}")
+    for line in problem_lines(plan.problems, limit=importer.MAX_LISTED):
+        click.echo(f"  {line}")
     if plan.changes:
         c = plan.changes
         click.echo(f"changes ({c['mode']}): {c['before']} -> {c['after']} features; "
@@ -246,7 +247,7 @@ def import_layer_command(layer, file, mapping, mode, crs, encoding, datum, reaso
         plan = importer.plan_import(cat, layer, file, file.name, mapping=fields, units=units, mode=mode,
                                     crs=crs, encoding=encoding, datum=datum, region=_region(cat))
     except UserError as exc:
-        raise click.ClickException(f"{exc.zh} / {exc.en}") from exc
+        raise input_error(exc) from exc
     _echo_plan(plan)
     if not plan.ok:
         raise click.ClickException("not imported: fix the errors above / 存在错误，未导入")
@@ -281,13 +282,13 @@ def restore_layer_command(layer, version, reason):
             importer.restore(current_app.extensions["atlas_catalog"], layer, version, actor="cli",
                              session=session, reason=reason)
     except UserError as exc:
-        raise click.ClickException(f"{exc.zh} / {exc.en}") from exc
+        raise input_error(exc) from exc
     _seed_ledger(current_app, layer)
     click.echo(f"{layer} now serves {version}")
 
 
 def pick_up_dropped_layers(app: Flask, db: Database) -> None:
-    """Start-up: import layer files dropped into ``data/shapefiles/`` (validated like an upload)."""
+    """Start-up: import layer files dropped into ``DATA_DIR/shapefiles/`` (validated like an upload)."""
     cat = app.extensions["atlas_catalog"]
     if importer.dropped_files(cat):
         for outcome in importer.pickup_dropped(cat, write_session=db.write, region=_region(cat)):

@@ -16,6 +16,9 @@ For other areas::
 * JSON API: a browser uses its session cookie and sends the CSRF token (``X-CSRFToken`` header);
   a script sends ``Authorization: Bearer <token>`` (``flask users token <name>``) and, sending no
   cookie, needs no CSRF token. API blueprints call :func:`protect_api` before their POSTs.
+* A session names the user and their ``session_gen`` (:mod:`store.accounts`): signing out, a
+  new password, ``flask users disable`` or ``revoke-tokens`` raise it, which ends every session
+  of that user (on every browser) and revokes their API token.
 """
 
 from __future__ import annotations
@@ -58,12 +61,16 @@ class Forbidden(UserError):
 class SignedIn(UserMixin):
     """The signed-in person as the web layer sees them (no database session attached)."""
 
-    def __init__(self, user_id: int, username: str, role: str):
-        self.id, self.username, self.role = user_id, username, role
+    def __init__(self, user_id: int, username: str, role: str, session_gen: int = 0):
+        self.id, self.username, self.role, self.session_gen = user_id, username, role, session_gen
 
     @classmethod
     def of(cls, user) -> SignedIn:
-        return cls(user.id, user.username, user.role)
+        return cls(user.id, user.username, user.role, user.session_gen or 0)
+
+    def get_id(self) -> str:
+        """What the session cookie holds: ``<id>:<session_gen>`` (see :func:`_load_user`)."""
+        return f"{self.id}:{self.session_gen}"
 
     def may(self, *roles: str) -> bool:
         return accounts.may(self.role, *roles)
@@ -165,17 +172,28 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out everywhere: every session of this user ends and their API token is revoked."""
+    if current_user.is_authenticated:
+        with database().write() as session:
+            accounts.revoke_sessions(session, current_user.username, actor=current_user.username)
     logout_user()
     return redirect(url_for("auth.login"))
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The user of a session, while their account is active and the session's generation is
+    current (an older one was ended by a sign-out, a new password or a revocation)."""
+    user_id, _, gen = session_id.partition(":")
+    if not (user_id.isdigit() and gen.isdigit()):
+        return None  # a session from before generations: sign in again
     with database().read() as session:
         from store.models import User
 
         user = session.get(User, int(user_id))
-        return SignedIn.of(user) if user is not None and user.active else None
+        if user is None or not user.active or (user.session_gen or 0) != int(gen):
+            return None
+        return SignedIn.of(user)
 
 
 @login_manager.request_loader
@@ -246,6 +264,39 @@ def set_password_command(username, password):
 def token_command(username):
     """Issue a new API token for scripts (replaces the previous one; shown only once)."""
     click.echo(_cli_write(lambda s: accounts.new_api_token(s, username)))
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("username")
+def revoke_tokens_command(username):
+    """Revoke the user's API token and end all their sign-in sessions."""
+    _cli_write(lambda s: accounts.revoke_sessions(s, username))
+    click.echo(f"sessions and API token of {username} revoked")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_command(username):
+    """Disable an account: no sign-in, no API token; its sessions end."""
+    _cli_write(lambda s: accounts.set_active(s, username, False))
+    click.echo(f"{username} is disabled")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def enable_command(username):
+    """Enable a disabled account again (a new API token is needed: `flask users token`)."""
+    _cli_write(lambda s: accounts.set_active(s, username, True))
+    click.echo(f"{username} is enabled")
+
+
+@users_cli.command("delete")
+@click.argument("username")
+@click.confirmation_option(prompt="Delete this account? Its audit lines are kept.")
+def delete_command(username):
+    """Delete an account (the audit trail keeps its name)."""
+    _cli_write(lambda s: accounts.delete_user(s, username))
+    click.echo(f"{username} deleted")
 
 
 def _csrf_refused(exc: CSRFError):

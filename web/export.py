@@ -8,12 +8,13 @@ every worker thread or the memory of many 300 dpi canvases — others wait, then
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 from pathlib import Path
 
 import click
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, send_file
 from flask.cli import AppGroup
 
 from core.errors import UserError
@@ -33,8 +34,9 @@ from layers.print.sheet import (
     parse_options,
 )
 from parks.catalog import LAYERS
+from web.console import input_error
 from web.context import catalog
-from web.i18n import current_lang, t
+from web.i18n import current_lang, download_lang, t
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 api_bp = Blueprint("export_api", __name__)
@@ -56,19 +58,20 @@ class ExportBusy(UserError):
                          "Too many exports are running; please try again shortly.", code="busy")
 
 
-def _args() -> dict:
-    """Query parameters as one value each; repeated ``layers`` (form checkboxes) are joined."""
+def _args(lang: str) -> dict:
+    """Query parameters as one value each; repeated ``layers`` (form checkboxes) are joined;
+    ``lang`` when the query has none."""
     args = request.args.to_dict()
     if len(request.args.getlist("layers")) > 1:
         args["layers"] = ",".join(request.args.getlist("layers"))
-    args.setdefault("lang", current_lang())
+    args.setdefault("lang", lang)
     return args
 
 
 def _send(result: Rendered) -> Response:
-    disposition = "inline" if request.args.get("inline") == "1" else "attachment"
-    resp = Response(result.content, mimetype=result.mimetype)
-    resp.headers["Content-Disposition"] = f'{disposition}; filename="{result.filename}"'
+    """The file, named in Content-Disposition as RFC 5987 asks (a city's Chinese name survives)."""
+    resp = send_file(io.BytesIO(result.content), mimetype=result.mimetype,
+                     as_attachment=request.args.get("inline") != "1", download_name=result.filename)
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Data-Version"] = result.metadata["data_version"]
     return resp
@@ -85,13 +88,13 @@ def _rendered(fn, *args, **kwargs) -> Rendered:
 
 @api_bp.get("/api/export")
 def export_map():
-    options = parse_options(_args())
+    options = parse_options(_args(download_lang()))
     return _send(_rendered(render, catalog(), options))
 
 
 @api_bp.get("/api/export/pack")
 def export_pack():
-    options = parse_pack_options(_args())
+    options = parse_pack_options(_args(download_lang()))
     return _send(_rendered(render_pack, catalog(), options))
 
 
@@ -115,7 +118,7 @@ def _scopes(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
 def index():
     lang = current_lang()
     try:
-        options = parse_options(_args())
+        options = parse_options(_args(lang))
         resolve_scope(catalog(), options)
         problem = None
     except UserError as exc:  # show the form with defaults and say what was wrong
@@ -130,11 +133,6 @@ def index():
 
 
 # --- command line ---------------------------------------------------------------------------
-
-def _usage(exc: UserError) -> click.UsageError:
-    """Bad input ends the command with exit code 2 and the bilingual message on stderr."""
-    return click.UsageError(f"{exc.zh}\n{exc.en}")
-
 
 def _write(result: Rendered, out: Path | None) -> None:
     path = out or Path(result.filename)
@@ -170,7 +168,7 @@ def map_command(out: Path | None, **params):
         options = parse_options(args)
         result = render(catalog(), options)
     except UserError as exc:
-        raise _usage(exc) from exc
+        raise input_error(exc) from exc
     _write(result, out)
 
 
@@ -192,7 +190,7 @@ def pack_command(out: Path | None, fmt: str, **params):
                                item_show_func=lambda name: name) as bar:
             result = render_pack(cat, options, progress=lambda name: bar.update(1, name))
     except UserError as exc:
-        raise _usage(exc) from exc
+        raise input_error(exc) from exc
     _write(result, out)
 
 

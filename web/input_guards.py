@@ -4,8 +4,11 @@
   number past a signed 64-bit integer is no route (404), not an overflow in the driver.
 * A NUL character in the path, a query parameter, a form field, a file name or a JSON string is
   a 400: no field takes one, and PostgreSQL cannot even compare one (its driver raises).
+* A form field or JSON string longer than :data:`MAX_TEXT_CHARS` is a 400: reasons, names and
+  notes are short, and a 40 MB "reason" would otherwise go into the audit trail. (Query
+  strings are bounded by the server's request-line limit.)
 
-Both were found by fuzzing the API (tests/test_fuzz_api.py).
+The first two were found by fuzzing the API (tests/test_fuzz_api.py).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
 from core.errors import UserError
+
+#: the longest text any form field or JSON string may hold (an audit reason, a name, a note)
+MAX_TEXT_CHARS = 2000
 
 
 class DatabaseInteger(IntegerConverter):
@@ -42,21 +48,28 @@ def _texts(multidict) -> list[str]:
     return [text for key, values in multidict.lists() for text in (key, *values)]
 
 
-def refuse_nul() -> None:
-    """Refuse a request carrying a NUL character in any text it sends."""
-    texts = [request.path, *_texts(request.args)]
+def refuse_bad_text() -> None:
+    """Refuse a request carrying a NUL character in any text it sends, or a form field or JSON
+    string longer than :data:`MAX_TEXT_CHARS`."""
+    texts, fields = [request.path, *_texts(request.args)], []
     if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
-        texts += [*_texts(request.form), *(f.filename or "" for f in request.files.values())]
+        fields = _texts(request.form)
+        texts += [*fields, *(f.filename or "" for f in request.files.values())]
     elif request.is_json:
-        texts += list(_strings(request.get_json(silent=True)))
+        fields = list(_strings(request.get_json(silent=True)))
+        texts += fields
     if any("\x00" in t for t in texts if isinstance(t, str)):
         raise UserError("请求中含有空字符（\\0），任何字段都不接受该字符。",
                             "The request contains a NUL character, which no field accepts.",
                             code="nul_character")
+    if any(len(t) > MAX_TEXT_CHARS for t in fields if isinstance(t, str)):
+        raise UserError(f"填写的文字过长：每项最多 {MAX_TEXT_CHARS} 个字符，未做任何更改。",
+                        f"A text is too long: each field holds at most {MAX_TEXT_CHARS} characters; "
+                        "nothing was changed.", code="text_too_long")
 
 
 def init_app(app: Flask) -> None:
     """Call before the other areas register their routes (the ``int`` converter applies to
     rules added afterwards)."""
     app.url_map.converters["int"] = DatabaseInteger
-    app.before_request(refuse_nul)
+    app.before_request(refuse_bad_text)

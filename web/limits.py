@@ -1,6 +1,8 @@
 """Rate limits on sign-in and uploads (Flask-Limiter).
 
-* Sign-in: failed attempts (the 401 answers) per client address — ``LOGIN_RATE_LIMIT``.
+* Sign-in: failed attempts (the 401 answers) per account name and client address —
+  ``LOGIN_RATE_LIMIT`` — so colleagues behind one office address never lock each other out;
+  and, to stop one address trying many accounts, per address — ``LOGIN_ADDRESS_RATE_LIMIT``.
 * Uploads (parcel checks, layer imports): per signed-in user, else per address —
   ``UPLOAD_RATE_LIMIT``.
 
@@ -32,6 +34,11 @@ def user_or_address() -> str:
     return f"addr:{get_remote_address()}"
 
 
+def account_and_address() -> str:
+    """The account a sign-in tries (as typed) and the address it comes from."""
+    return f"addr:{get_remote_address()}|user:{(request.form.get('username') or '').strip()}"
+
+
 def _failed_sign_in(response) -> bool:
     return response.status_code == 401
 
@@ -49,7 +56,9 @@ def init_app(app: Flask) -> Limiter:
     def not_endpoint(endpoints):
         return lambda: request.endpoint not in endpoints or request.method != "POST"
 
-    limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], key_func=get_remote_address,
+    limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], key_func=account_and_address,
+                  exempt_when=not_endpoint(LOGIN_ENDPOINTS), deduct_when=_failed_sign_in)(auth_bp)
+    limiter.limit(lambda: app.config["LOGIN_ADDRESS_RATE_LIMIT"], key_func=get_remote_address,
                   exempt_when=not_endpoint(LOGIN_ENDPOINTS), deduct_when=_failed_sign_in)(auth_bp)
     for bp in (quota_bp, quota_api, admin_bp):
         limiter.limit(lambda: app.config["UPLOAD_RATE_LIMIT"], key_func=user_or_address,

@@ -8,7 +8,15 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from markupsafe import Markup
 
 from geo.crs_ogc import CRS84
-from layers.ogc.features import GEOJSON, HTML, JSON, OPENAPI, OGCService, catalog_collections
+from layers.ogc.features import (
+    GEOJSON,
+    HTML,
+    JSON,
+    OPENAPI,
+    SCHEMA,
+    OGCService,
+    catalog_collections,
+)
 from layers.ogc.openapi import openapi
 from layers.ogc.params import parse_f
 from web.i18n import current_lang
@@ -25,12 +33,12 @@ def _base() -> str:
     return url_for("ogc.landing", _external=True).rstrip("/")
 
 
-def _html_wanted() -> bool:
-    """``?f=`` decides; without it the Accept header (browsers get HTML, clients JSON)."""
+def _html_wanted(mimetype: str = JSON) -> bool:
+    """``?f=`` decides; without it the Accept header (browsers get HTML, clients ``mimetype``)."""
     f = parse_f(request.args.get("f"))
     if f:
         return f == "html"
-    return request.accept_mimetypes.best_match([JSON, GEOJSON, HTML]) == HTML
+    return request.accept_mimetypes.best_match([mimetype, JSON, GEOJSON, HTML]) == HTML
 
 
 def _json(doc, mimetype: str = JSON) -> Response:
@@ -67,7 +75,10 @@ def landing():
 
 @bp.get("/api")
 def api():
-    return _json(openapi(service(), _base()), OPENAPI)
+    doc = openapi(service(), _base())
+    if _html_wanted(OPENAPI):
+        return render_template("ogc/api.html", doc=doc)
+    return _json(doc, OPENAPI)
 
 
 @bp.get("/conformance")
@@ -98,7 +109,10 @@ def collection(cid: str):
 
 @bp.get("/collections/<cid>/queryables")
 def queryables(cid: str):
-    return _json(service().queryables(_base(), cid, current_lang()), "application/schema+json")
+    doc = service().queryables(_base(), cid, current_lang())
+    if _html_wanted(SCHEMA):
+        return render_template("ogc/queryables.html", doc=doc, coll=service().get(cid))
+    return _json(doc, SCHEMA)
 
 
 @bp.get("/collections/<cid>/items")

@@ -8,6 +8,7 @@ allow — above all a 500 — fails the build.
 
 from __future__ import annotations
 
+from core.openapi import path_param, query, response
 from geo.vector_write import DOWNLOAD_EPSG, FORMATS
 from layers.print.sheet import FORMATS as SHEET_FORMATS
 from layers.print.sheet import ORIENTATIONS, PAPERS_MM, THEMES
@@ -21,21 +22,13 @@ FEATURES = {"type": "object", "required": ["type", "features"],
 
 
 def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return response(description, {"application/json": schema})
 
 
 def _errors(*codes: int) -> dict:
     text = {400: "bad parameter", 401: "not signed in", 403: "role lacking", 404: "not found",
             409: "refused by the ledger", 413: "upload too large", 429: "too many requests"}
     return {str(c): _json({"$ref": "#/components/schemas/Error"}, text[c]) for c in codes}
-
-
-def _query(name: str, schema: dict, description: str = "") -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
-def _path(name: str, schema: dict) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 _OBJECT = {"type": "object"}
@@ -54,11 +47,11 @@ def _layers_paths() -> dict:
         "/api/layers/{name}": {"get": {
             "summary": "A layer as GeoJSON (EPSG:4326), or as a file to download (format, crs)",
             "parameters": [
-                _path("name", {"type": "string", "enum": list(LAYERS)}),
-                _query("level", {"type": "string", "enum": list(BOUNDARY_LEVELS)}, "boundaries only"),
-                _query("tolerance", {"type": "number", "minimum": 0, "maximum": 5000}, "metres"),
-                _query("format", {"type": "string", "enum": list(FORMATS)}),
-                _query("crs", {"type": "string", "enum": [str(c) for c in DOWNLOAD_EPSG]}),
+                path_param("name", {"type": "string", "enum": list(LAYERS)}),
+                query("level", {"type": "string", "enum": list(BOUNDARY_LEVELS)}, "boundaries only"),
+                query("tolerance", {"type": "number", "minimum": 0, "maximum": 5000}, "metres"),
+                query("format", {"type": "string", "enum": list(FORMATS)}),
+                query("crs", {"type": "string", "enum": [str(c) for c in DOWNLOAD_EPSG]}),
             ],
             "responses": {"200": {"description": "GeoJSON, or the file",
                                   "content": {"application/geo+json": {"schema": FEATURES}, **_FILE,
@@ -71,23 +64,23 @@ def _layers_paths() -> dict:
 
 
 def _export_paths() -> dict:
-    sheet = [_query("scope", {"type": "string"}, "province | city:<名> | park:<id> | cluster:<id>"),
-             _query("layers", {"type": "string"}), _query("format", {"type": "string",
+    sheet = [query("scope", {"type": "string"}, "province | city:<名> | park:<id> | cluster:<id>"),
+             query("layers", {"type": "string"}), query("format", {"type": "string",
                                                                       "enum": list(SHEET_FORMATS)}),
-             _query("paper", {"type": "string", "enum": list(PAPERS_MM)}),
-             _query("orientation", {"type": "string", "enum": list(ORIENTATIONS)}),
-             _query("dpi", {"type": "integer", "minimum": 72, "maximum": 300}),
-             _query("lang", {"type": "string", "enum": ["zh", "en"]}),
-             _query("theme", {"type": "string", "enum": list(THEMES)}),
-             _query("title", {"type": "string", "maxLength": 60})]
+             query("paper", {"type": "string", "enum": list(PAPERS_MM)}),
+             query("orientation", {"type": "string", "enum": list(ORIENTATIONS)}),
+             query("dpi", {"type": "integer", "minimum": 72, "maximum": 300}),
+             query("lang", {"type": "string", "enum": ["zh", "en"]}),
+             query("theme", {"type": "string", "enum": list(THEMES)}),
+             query("title", {"type": "string", "maxLength": 60})]
     return {
         "/api/export": {"get": {"summary": "One print sheet (PNG, SVG or PDF)", "parameters": sheet,
                                 "responses": {"200": {"description": "the sheet", "content": _FILE},
                                               **_errors(400, 404)}}},
         "/api/export/pack": {"get": {
             "summary": "A pitch pack: one sheet per park (PDF or zip of PNGs)",
-            "parameters": [_query("parks", {"type": "string"}, "all | park-01,park-02"),
-                           _query("format", {"type": "string", "enum": ["pdf", "zip"]}), *sheet[3:7]],
+            "parameters": [query("parks", {"type": "string"}, "all | park-01,park-02"),
+                           query("format", {"type": "string", "enum": ["pdf", "zip"]}), *sheet[3:7]],
             "responses": {"200": {"description": "the pack", "content": _FILE}, **_errors(400, 404)}}},
     }
 
@@ -99,7 +92,7 @@ def _quota_paths() -> dict:
     return {
         "/api/quota/ledger": {"get": op("Every area's quota, reserved, approved and remaining",
                                         {"200": _json(_OBJECT, "ledger"), **_errors(400, 401)},
-                                        parameters=[_query("year", _YEAR)])},
+                                        parameters=[query("year", _YEAR)])},
         "/api/quota/check": {"post": op(
             "Check an uploaded parcel file against parks, zones and the ledger",
             {"201": _json(_OBJECT, "the stored check"), **_errors(400, 401, 404, 413, 429)},
@@ -111,7 +104,7 @@ def _quota_paths() -> dict:
                                "park": {"type": "string"}, "year": _YEAR}}}}})},
         "/api/quota/checks/{check_id}": {"get": op(
             "A stored check", {"200": _json(_OBJECT, "the check"), **_errors(401, 404)},
-            parameters=[_path("check_id", {"type": "integer", "minimum": 0})])},
+            parameters=[path_param("check_id", {"type": "integer", "minimum": 0})])},
         "/api/quota/reserve": {"post": op(
             "Reserve a parcel of a stored check (land staff)",
             {"201": _json(_OBJECT, "the allocation"), **_errors(400, 401, 403, 404, 409)},
@@ -122,13 +115,13 @@ def _quota_paths() -> dict:
         "/api/quota/allocations/{alloc_id}/{action}": {"post": op(
             "Approve or release an allocation (land staff)",
             {"200": _json(_OBJECT, "the allocation"), **_errors(400, 401, 403, 404, 409)},
-            parameters=[_path("alloc_id", {"type": "integer", "minimum": 0}),
-                        _path("action", {"type": "string", "enum": ["approve", "release"]})],
+            parameters=[path_param("alloc_id", {"type": "integer", "minimum": 0}),
+                        path_param("action", {"type": "string", "enum": ["approve", "release"]})],
             requestBody=_REASON_BODY)},
         "/api/quota/areas/{area_id}/quota": {"post": op(
             "Enter an area's official quota (land staff)",
             {"200": _json(_OBJECT, "the quota"), **_errors(400, 401, 403, 404, 409)},
-            parameters=[_path("area_id", {"type": "string"})],
+            parameters=[path_param("area_id", {"type": "string"})],
             requestBody={"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["reason"],
                 "properties": {"quota_ha": {"type": "number"}, "quota_mu": {"type": "number"},
@@ -136,8 +129,8 @@ def _quota_paths() -> dict:
                                "reason": {"type": "string"}}}}}})},
         "/api/quota/audit": {"get": op(
             "The latest audit lines (land staff)", {"200": _json(_OBJECT, "entries"), **_errors(401, 403)},
-            parameters=[_query("action", {"type": "string"}), _query("actor", {"type": "string"}),
-                        _query("target", {"type": "string"})])},
+            parameters=[query("action", {"type": "string"}), query("actor", {"type": "string"}),
+                        query("target", {"type": "string"})])},
     }
 
 

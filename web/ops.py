@@ -96,8 +96,9 @@ def trust_proxies(app: Flask) -> None:
 
 
 def recover_interrupted_imports(app: Flask, db: Database) -> None:
-    """Start-up: roll back a layer import that was killed between its swap and its commit."""
+    """Start-up: roll back a layer import journaled as interrupted between its swap and its
+    commit (nothing else is switched)."""
     with db.read() as session:
         for fix in reconcile_layers(app.config["DATA_DIR"], session):
-            app.logger.warning("crash recovery: layer %(layer)s served %(was)s without a committed "
-                               "audit line; switched back to %(now)s", fix)
+            app.logger.warning("crash recovery: the interrupted import of layer %(layer)s (%(was)s) "
+                               "never committed; switched back to %(now)s", fix)

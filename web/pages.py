@@ -13,9 +13,9 @@ from layers.web.views import built_up_map, park_map, revenue_map
 from parks import summary
 from parks.footprints import RULES
 from parks.nearby import nearby, park_record
-from parks.sources import read_plan_targets
+from parks.sources import PARK_SLOTS, read_plan_targets
 from web.assets import bp as vendor_bp
-from web.context import catalog
+from web.context import catalog, tiles
 from web.i18n import LANGS, current_lang
 
 bp = Blueprint("pages", __name__)
@@ -29,7 +29,7 @@ def _vendor_base() -> str:
     return f"{request.script_root}{vendor_bp.url_prefix}"
 
 
-def _detail_url(layer: str, fid: str) -> str | None:
+def detail_url(layer: str, fid: str) -> str | None:
     return url_for("pages.park", park_id=fid) if layer == "parks" else None
 
 
@@ -53,10 +53,13 @@ def _overview_context(lang: str) -> dict:
     cat, config = catalog(), current_app.config
     m, map_config = build_overview(
         cat, lang=lang, boundary_url=url_for("api.get_layer", name="boundaries"),
-        detail_url=_detail_url, vendor_base=_vendor_base(),
-        tile_url=config["TILE_URL"], tile_attribution=config["TILE_ATTRIBUTION"])
-    unlocated = summary.unlocated({name: cat.layer(name) for name in THEMATIC})
+        detail_url=detail_url, vendor_base=_vendor_base(),
+        tile_url=config["TILE_URL"], tile_attribution=config["TILE_ATTRIBUTION"],
+        tiled={name: url_for("tiles.tilejson_doc", layer=name) for name in THEMATIC
+               if tiles().tiled_on_map(name)})
+    unlocated = summary.unlocated({name: cat.layer(name, copy=False) for name in THEMATIC})
     map_config["exportUrl"] = export_url("province")
+    map_config["root"] = request.script_root
     map_config["unlocated"] = _records(unlocated[["layer", "id", "name_zh", "name_en"]])
     first_tolerance = map_config["tolerances"][0][1]
     return {"map": map_parts(m), "config": map_config, "filters": filter_options(cat, lang),
@@ -97,7 +100,7 @@ def _park_context(park_id: str) -> dict:
     except KeyError:
         abort(404)
     near = nearby(cat, park_id)
-    m = park_map(cat, park_id, near, lang=current_lang(), detail_url=_detail_url,
+    m = park_map(cat, park_id, near, lang=current_lang(), detail_url=detail_url,
                  vendor_base=_vendor_base())
     record = {k: (None if v is None or v != v else v) for k, v in record.items() if k != "geometry"}
     return {"park": record, "near": _records(near), "map": map_parts(m) if m is not None else None,
@@ -111,7 +114,7 @@ def park(park_id: str):
 
 def _built_up_context() -> dict:
     cat = catalog()
-    m = built_up_map(cat, lang=current_lang(), detail_url=_detail_url, vendor_base=_vendor_base())
+    m = built_up_map(cat, lang=current_lang(), detail_url=detail_url, vendor_base=_vendor_base())
     return {"map": map_parts(m), "built": summary.built_up(cat.layer("parks"))}
 
 
@@ -151,5 +154,6 @@ def init_templates(app: Flask) -> None:
         precision_label=lambda p: precision_label(p, current_lang()),
         city_name=lambda name: city(name or "", current_lang()),
         rule_text=lambda code: tr(current_lang(), *RULES.get(code, RULES["none"])),
-        layer_title=lambda name: title(name, current_lang()), even_split_rule=summary.EVEN_SPLIT_RULE)
+        layer_title=lambda name: title(name, current_lang()), even_split_rule=summary.EVEN_SPLIT_RULE,
+        park_slots=PARK_SLOTS)
     app.jinja_env.filters["num"] = num

@@ -2,11 +2,11 @@
 
 gunicorn::
 
-    gunicorn --workers 4 --threads 4 --bind 127.0.0.1:8000 'web.production:create_app()'
+    gunicorn --workers 4 --threads 4 --bind 127.0.0.1:8000 'app:production_app()'
 
 waitress (one process, many threads; also on Windows)::
 
-    waitress-serve --threads 16 --listen 127.0.0.1:8000 --call web.production:create_app
+    waitress-serve --threads 16 --listen 127.0.0.1:8000 --call app:production_app
 
 ``scripts/serve-production.sh`` wraps both. ``python app.py`` / ``flask run`` is the
 development server and never the production path.
@@ -19,6 +19,8 @@ import sys
 
 from flask import Flask
 
+#: the development default of SECRET_KEY (``app.DEFAULTS``), refused in production
+DEV_SECRET_KEY = "dev-only-change-me"
 #: the shortest secret key accepted in production (``secrets.token_hex(32)`` gives 64)
 MIN_SECRET_LENGTH = 32
 
@@ -29,11 +31,9 @@ class ProductionConfigError(RuntimeError):
 
 def problems(config) -> list[str]:
     """What is wrong with ``config`` for production (empty when nothing is)."""
-    from app import DEFAULTS
-
     found = []
     key = config.get("SECRET_KEY") or ""
-    if key == DEFAULTS["SECRET_KEY"]:
+    if key == DEV_SECRET_KEY:
         found.append("SECRET_KEY is the development default: set SEI_ATLAS_SECRET_KEY "
                      "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
     elif len(key) < MIN_SECRET_LENGTH:
@@ -53,11 +53,9 @@ def check(app: Flask) -> Flask:
     return app
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """The app for a production WSGI server; exits with a message when a setting is unsafe."""
-    from app import create_app as factory
-
-    app = factory(test_config)
+def checked(app: Flask) -> Flask:
+    """``app`` for a production WSGI server (``app.production_app``); exits with a message
+    when a setting is unsafe."""
     try:
         return check(app)
     except ProductionConfigError as exc:

@@ -7,6 +7,8 @@ Pages under ``/quota`` (blueprint ``quota``) and JSON under ``/api/quota`` (blue
 
 from __future__ import annotations
 
+import io
+import math
 import re
 import tempfile
 from pathlib import Path
@@ -14,13 +16,13 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Flask,
-    Response,
     current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 
@@ -47,7 +49,7 @@ from web.auth import (
     role_required,
 )
 from web.context import catalog
-from web.i18n import current_lang
+from web.i18n import current_lang, download_lang
 
 bp = Blueprint("quota", __name__, url_prefix="/quota")
 api = Blueprint("quota_api", __name__, url_prefix="/api/quota")
@@ -94,11 +96,12 @@ def _area_m2(value, unit: str) -> float:
         number = float(str(value).replace(",", "").strip())
     except ValueError:
         number = -1.0
-    if unit not in UNITS or not number >= 0:
+    m2 = number * UNITS.get(unit, math.nan)
+    if not 0 <= m2 < math.inf:
         raise UserError("请填写不小于 0 的指标数值，单位为公顷、亩或平方米。",
                             "Give the quota as a number of 0 or more, in ha, mu or m².",
                             code="bad_quota")
-    return number * UNITS[unit]
+    return m2
 
 
 def _run_upload_check() -> int:
@@ -121,6 +124,7 @@ def _check_json(stored) -> dict:
     return {"check_id": stored.id, "created_at": stored.created_at.isoformat(timespec="seconds") + "Z",
             "actor": stored.actor, "filename": stored.filename, "year": stored.result.year,
             "meta": stored.meta, "notes": [{"zh": zh, "en": en} for zh, en in stored.result.notes],
+            "unreadable": stored.result.unreadable,
             "verdict": stored.result.verdict, "totals": stored.result.totals(),
             "parcels": [parcel_summary(row) for _, row in stored.result.rows.iterrows()],
             "links": {"page": url_for("quota.verdict", check_id=stored.id),
@@ -234,15 +238,15 @@ def report(check_id: int, fmt: str):
     stored = _stored(check_id)
     name = f"parcel-check-{check_id}"
     if fmt == "csv":
-        return Response(report_csv(stored), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+        return send_file(io.BytesIO(report_csv(stored)), mimetype="text/csv", as_attachment=True,
+                         download_name=f"{name}.csv")
     if fmt != "pdf":
         raise UserError("报告格式须为 pdf 或 csv。", "The report format must be pdf or csv.",
                             code="bad_parameter")
-    pdf = report_pdf(stored, _areas(), lang=current_lang(), allocations=_active_allocations(),
+    pdf = report_pdf(stored, _areas(), lang=download_lang(), allocations=_active_allocations(),
                      data_version=catalog().data_version())
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={name}.pdf"})
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{name}.pdf")
 
 
 @bp.post("/checks/<int:check_id>/parcels/<int:no>/reserve")
@@ -286,8 +290,8 @@ def audit_page():
 def audit_csv():
     with database().read() as session:
         body = audit.to_csv(audit.entries(session, _audit_filter(), limit=None))
-    return Response("\ufeff" + body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit.csv"})
+    return send_file(io.BytesIO(("\ufeff" + body).encode("utf-8")), mimetype="text/csv",
+                     as_attachment=True, download_name="audit.csv")
 
 
 # ----- JSON API ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""OGC API – Features (Part 1 Core, Part 2 CRS by reference), free of any web framework.
+"""OGC API – Features (Part 1 Core, Part 2 CRS by reference, Part 3 queryables), free of any
+web framework.
 
 The adapter (``web/ogc.py``) hands over the API's base URL, the query arguments and the
 language, and gets back plain dicts or, for items, a ready JSON string; HTML is its business.
@@ -27,24 +28,36 @@ from layers.ogc.params import (
     ITEMS_PARAMS,
     MAX_LIMIT,
     STORAGE_CRS,
+    check_datetime,
     check_known,
     int_param,
     not_found,
     parse_bbox,
     parse_crs,
+    parse_flag,
+    parse_properties,
+    parse_sortby,
     property_filters,
 )
 from layers.ogc.table import FeatureTable
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import BOUNDARY_LEVELS, LAYERS, THEMATIC, Catalog
 
-CONFORMANCE = [
+#: conformance classes, one list per standard (a new part, e.g. Tiles, adds its own list)
+FEATURES_CORE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
+FEATURES_CRS = ["http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"]
+#: Part 3: queryables, usable as query parameters (no CQL2 ``filter``)
+FEATURES_QUERYABLES = [
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+]
+CONFORMANCE = [*FEATURES_CORE, *FEATURES_CRS, *FEATURES_QUERYABLES]
+JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 #: long free texts (evidence, sources) are served but not offered as filters
 NOT_QUERYABLE = ("evidence", "source", "prec_note")
 GEOJSON = "application/geo+json"
@@ -132,13 +145,16 @@ class ItemsPage:
     number_matched: int
     offset: int
     limit: int
+    names: list[str] | None = None  # the properties asked for (None: all)
+    geometry: bool = True
     links: list[dict] = field(default_factory=list)
 
     def features(self) -> list[str]:
-        return self.table.features(self.rows, self.crs)
+        return self.table.features(self.rows, self.crs, names=self.names, geometry=self.geometry)
 
     def records(self) -> list[tuple[str, dict]]:
-        return [(self.table.ids[r], self.table.properties(r)) for r in self.rows.tolist()]
+        return [(self.table.ids[r], self.table.properties(r, self.names))
+                for r in self.rows.tolist()]
 
     def to_json(self) -> str:
         head = {"type": "FeatureCollection", "numberMatched": self.number_matched,
@@ -239,31 +255,42 @@ class OGCService:
         }
 
     def queryables(self, base: str, cid: str, lang: str) -> dict:
+        """Part 3: a JSON Schema (2020-12) of the properties usable as ``name=value`` filters,
+        with the geometry (filtered by ``bbox``) as the primary geometry."""
         coll, table = self.get(cid), self.table(cid)
-        return {
-            "$schema": "https://json-schema.org/draft/2019-09/schema",
-            "$id": f"{base}/collections/{cid}/queryables",
-            "type": "object", "title": coll.title(lang),
-            "properties": {name: {"type": table.kinds[name], "title": name}
-                           for name in self.queryable_names(cid)},
-        }
+        properties = {name: {"type": table.kinds[name], "title": name}
+                      for name in self.queryable_names(cid)}
+        properties["geometry"] = {"x-ogc-role": "primary-geometry", "format": (
+            f"geometry-{table.geometry_type.lower()}" if table.geometry_type else "geometry-any")}
+        return {"$schema": JSON_SCHEMA, "$id": f"{base}/collections/{cid}/queryables",
+                "type": "object", "title": coll.title(lang), "properties": properties,
+                "additionalProperties": False}
 
     # --- features --------------------------------------------------------------------------
 
     def items(self, base: str, cid: str, args: Mapping, *, html: bool = False) -> ItemsPage:
         """One page of ``cid``'s features matching ``args`` (limit, offset, bbox, bbox-crs,
-        crs, property filters). Raises OGCError for a bad or unknown argument."""
+        crs, datetime, property filters, sortby, properties, skipGeometry).
+        Raises OGCError for a bad or unknown argument."""
         coll, table = self.get(cid), self.table(cid)
         equals = property_filters(table, self.queryable_names(cid), args)
         limit = min(int_param(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
         offset = int_param(args, "offset", 0, 0)
         crs = parse_crs(args, "crs")
         bbox = parse_bbox(args.get("bbox"), parse_crs(args, "bbox-crs"))
+        check_datetime(args.get("datetime"))
+        sortby = parse_sortby(args.get("sortby"), table.names)
+        names = parse_properties(args.get("properties"), table.names)
+        geometry = not parse_flag(args, "skipGeometry")
         matched = table.match(bbox, equals)
+        if sortby:
+            rank = table.order(sortby)
+            matched = (np.argsort(rank) if matched is None
+                       else matched[np.argsort(rank[matched], kind="stable")])
         total = len(table) if matched is None else len(matched)
         stop = min(offset + limit, total)  # below offset past the end: an empty page
         rows = np.arange(offset, stop) if matched is None else matched[offset:stop]
-        page = ItemsPage(coll, table, rows, crs, total, offset, limit)
+        page = ItemsPage(coll, table, rows, crs, total, offset, limit, names, geometry)
         page.links = self._page_links(base, cid, args, page, html)
         return page
 
@@ -287,17 +314,22 @@ class OGCService:
         return links
 
     def item(self, base: str, cid: str, fid: str, args: Mapping) -> tuple[str, str, dict]:
-        """(GeoJSON Feature string, its CRS URI, its properties) of feature ``fid``."""
+        """(GeoJSON Feature string, its CRS URI, its properties) of feature ``fid``; ``args``
+        may hold crs, properties and skipGeometry."""
         table = self.table(cid)
         check_known(args, ITEM_PARAMS)
         crs = parse_crs(args, "crs")
+        names = parse_properties(args.get("properties"), table.names)
+        geometry = not parse_flag(args, "skipGeometry")
         row = table.rows_by_id.get(fid)
         if row is None:
             raise not_found(f"数据集“{cid}”中没有编号为“{fid}”的要素。",
                             f"Collection '{cid}' has no feature '{fid}'.")
         href = f"{base}/collections/{cid}/items/{fid}"
-        links = [_link(_url(href, crs=args.get("crs"), f="json"), "self", GEOJSON),
-                 _link(_url(href, crs=args.get("crs"), f="html"), "alternate", HTML),
+        keep = {k: v for k, v in args.items() if k != "f"}
+        links = [_link(_url(href, **keep, f="json"), "self", GEOJSON),
+                 _link(_url(href, **keep, f="html"), "alternate", HTML),
                  _link(f"{base}/collections/{cid}", "collection", JSON)]
-        feature = table.features([row], crs)[0]
-        return feature[:-1] + ',"links":' + json.dumps(links) + "}", crs, table.properties(row)
+        feature = table.features([row], crs, names=names, geometry=geometry)[0]
+        return (feature[:-1] + ',"links":' + json.dumps(links) + "}", crs,
+                table.properties(row, names))

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 
+from core.spreadsheet import safe_cell
 from geo.crs import crs_label
 from geo.units import m2_to_ha, m2_to_mu
 from layers.labels import tr
@@ -25,7 +26,7 @@ from layers.print.printmap import dash, polygon_path
 from layers.print.sheet import wrap
 from layers.styles import ALLOCATED_COLOUR, BASIS_DASH, LAYER_COLOURS, VERDICT_COLOURS
 from parks import provenance as pv
-from parks.checks import VERDICT_LABELS, parcel_summary
+from parks.checks import FAIL, VERDICT_LABELS, parcel_summary
 from parks.ledger import seed_rule
 
 A4_MM = (210.0, 297.0)
@@ -65,7 +66,8 @@ def _summaries(stored) -> list[dict]:
 
 def report_csv(stored) -> bytes:
     """Every parcel of a stored check (:class:`parks.check_records.StoredCheck`) and a totals
-    row, as UTF-8 CSV with a byte-order mark (so spreadsheet programs open the Chinese right)."""
+    row, as UTF-8 CSV with a byte-order mark (so spreadsheet programs open the Chinese right);
+    texts from the file that a spreadsheet would run as formulas are written as text."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([f"{zh} {en}" for _, zh, en in CSV_COLUMNS])
@@ -81,6 +83,10 @@ def report_csv(stored) -> bytes:
                  "outside_m2": totals["outside_m2"], "outside_ha": m2_to_ha(totals["outside_m2"]),
                  "overlap_m2": totals["overlap_m2"], "overlap_ha": m2_to_ha(totals["overlap_m2"]),
                  "verdict": "{} {}".format(*VERDICT_LABELS[totals["verdict"]])}
+    for (zh, en), record in zip(stored.result.unreadable_lines(), stored.result.unreadable, strict=True):
+        unreadable = {"label": f"文件第 {record['row']} 条记录 record {record['row']}",
+                      "verdict": "{} {}".format(*VERDICT_LABELS[FAIL]), "reasons": f"{zh} {en}"}
+        writer.writerow([_csv_value(unreadable.get(key)) for key, _, _ in CSV_COLUMNS])
     writer.writerow([_csv_value(total_row.get(key)) for key, _, _ in CSV_COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -90,7 +96,7 @@ def _csv_value(value):
         return ""
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) < 1e12 else repr(value)
-    return value
+    return safe_cell(value)
 
 
 # ----- PDF --------------------------------------------------------------------------------
@@ -311,7 +317,7 @@ def _caveats(result, lang: str) -> list[str]:
         rule = seed_rule()[1]
         out.append(tr(lang, f"指标为推算值：{rule}，不是正式下达的指标。",
                       f"Quotas are derived: {rule}; they are not official figures."))
-    for zh, en in result.notes:
+    for zh, en in result.unreadable_lines() + list(result.notes):
         out.append(tr(lang, zh, en))
     return out
 

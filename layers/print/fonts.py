@@ -1,47 +1,145 @@
 """The CJK font of every printed sheet: Noto Sans CJK SC, shipped by the `mplfonts` package.
 
-Matplotlib cannot embed a CFF-flavoured OpenType font (this one) as TrueType in a PDF without
-producing a file some readers reject, so PDFs embed the used glyphs as a Type 3 subset (valid
-everywhere, text stays searchable). SVGs keep text as ``<text>`` naming the family, so it stays
-editable; viewers need the font installed (fonts-noto-cjk) or fall back to a generic sans-serif.
+PDFs (sheets, pitch packs, check reports) embed the glyphs they use as a TrueType CID font subset
+(Type 0 / CIDFontType2, matplotlib's ``pdf.fonttype = 42``) with a ToUnicode map, so Chinese text
+can be searched, copied and pasted, and archives and printers accept it. The shipped font has
+CFF (PostScript) outlines, which a PDF cannot carry as a TrueType font, so on first use it is
+converted once per machine to TrueType (quadratic) outlines with fontTools: every glyph, metric,
+cmap and layout table is kept. That takes about 40 s on one core and is done at start-up
+(``create_app``); the copy is cached in matplotlib's cache folder (``MPLCONFIGDIR``, else
+``~/.cache/matplotlib``) under ``sei-atlas/``, named by the source's SHA-256, so later processes
+and a reinstalled identical font reuse it, and a changed font is converted again. Each PDF then
+subsets it (about 0.5 s a document).
+
+All text is drawn from that one file (``FontProperties(fname=…)``), never from a same-named
+system font, so PNG and PDF look the same on every machine; the font has one weight, so bold
+text prints regular. SVGs keep text as ``<text>`` naming the family, so it stays editable;
+viewers need the font installed (fonts-noto-cjk) or fall back to a generic sans-serif.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
-from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 
 FAMILY = "Noto Sans CJK SC"
+#: the most a quadratic curve may stray from the cubic it replaces, in font units (1000 per em)
+MAX_ERR = 1.0
+#: raise when the conversion changes, so every machine converts again
+CONVERSION = 1
 
 _lock = threading.Lock()
 
 
-def font_file() -> Path:
+def source_file() -> Path:
+    """The shipped OpenType font (CFF outlines)."""
     import mplfonts
 
     return Path(mplfonts.__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular.otf"
 
 
+def cache_dir() -> Path:
+    return Path(matplotlib.get_cachedir()) / "sei-atlas"
+
+
+def to_truetype(src: Path, dest: Path) -> None:
+    """Write the OpenType/CFF font ``src`` as ``dest`` with TrueType outlines: the same glyph
+    order, advances, cmap and layout tables; outlines within :data:`MAX_ERR`, unhinted."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    font = TTFont(src, recalcTimestamp=False)
+    order = font.getGlyphOrder()
+    outlines = font.getGlyphSet()
+    metrics = font["hmtx"].metrics
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        outlines[name].draw(Cu2QuPen(pen, MAX_ERR, reverse_direction=True))
+        glyph = glyf.glyphs[name] = pen.glyph()
+        glyph.recalcBounds(glyf)
+        metrics[name] = (metrics[name][0], glyph.xMin)
+    font["loca"] = newTable("loca")
+    for tag in ("CFF ", "VORG", "DSIG"):  # CFF-only tables, and a signature the change voids
+        if tag in font:
+            del font[tag]
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, field, 0)
+    font["post"].formatType = 3.0  # 65,535 glyph names do not fit a format 2 table
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font.save(dest)
+
+
+@contextmanager
+def _machine_lock(path: Path):
+    """Hold an exclusive lock on ``path`` across processes where the OS offers one (POSIX)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: two first starts may both convert; os.replace keeps it whole
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def truetype_file() -> Path:
+    """The TrueType copy of :func:`source_file` in :func:`cache_dir`, converted when missing.
+
+    Raises ``RuntimeError`` when the shipped font is missing."""
+    src = source_file()
+    if not src.exists():
+        raise RuntimeError(f"CJK font missing: {src} (reinstall the mplfonts package)")
+    digest = hashlib.sha256(b"%d:" % CONVERSION + src.read_bytes()).hexdigest()[:16]
+    dest = cache_dir() / f"{src.stem}-{digest}.ttf"
+    if dest.exists():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with _machine_lock(dest.with_suffix(".lock")):
+        if not dest.exists():
+            handle, part = tempfile.mkstemp(dir=dest.parent, prefix=dest.stem, suffix=".part")
+            os.close(handle)
+            try:
+                to_truetype(src, Path(part))
+                os.chmod(part, 0o644)
+                os.replace(part, dest)
+            finally:
+                Path(part).unlink(missing_ok=True)
+    return dest
+
+
 @lru_cache(maxsize=1)
-def register() -> str:
-    """Register the font with matplotlib once per process and set the process-wide output
-    choices (set once, never changed, so concurrent renders see the same settings)."""
+def register() -> Path:
+    """Make the TrueType font ready (converting it on a machine's first start) and set the
+    process-wide output choices, once per process (set once, never changed, so concurrent
+    renders see the same settings). Returns the font file."""
     with _lock:
-        path = font_file()
-        if not path.exists():
-            raise RuntimeError(f"CJK font missing: {path} (reinstall the mplfonts package)")
-        font_manager.fontManager.addfont(str(path))
+        path = truetype_file()
         matplotlib.rcParams["svg.fonttype"] = "none"
-        matplotlib.rcParams["pdf.fonttype"] = 3
-    return FAMILY
+        matplotlib.rcParams["pdf.fonttype"] = 42
+        # matplotlib (3.11) sizes a PDF's font subsets by ps.fonttype: 42 keeps every Chinese
+        # character in one subset (3 would split them in 256s, each a fresh subsetting pass)
+        matplotlib.rcParams["ps.fonttype"] = 42
+    return path
 
 
 def props(size: float, *, weight: str = "normal") -> FontProperties:
-    """Font properties for text of ``size`` points in the CJK family."""
-    register()
-    return FontProperties(family=[FAMILY, "sans-serif"], size=size, weight=weight)
+    """Font properties for text of ``size`` points in the CJK font (SVGs name its family)."""
+    return FontProperties(family=[FAMILY, "sans-serif"], size=size, weight=weight, fname=register())

@@ -42,6 +42,7 @@ from layers.styles import LAYER_COLOURS
 from parks import summary
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import Catalog
+from parks.sources import PARK_SLOTS, plan_target
 
 PACK_FORMATS = {"pdf": "application/pdf", "zip": "application/zip"}
 STRENGTH = {"strong": ("强", "strong"), "medium": ("中", "medium"), "weak": ("弱", "weak")}
@@ -137,12 +138,12 @@ def cover_figure(located, unlocated, unidentified, boundaries: dict, sheet: Shee
                              tr(lang, f"依据{PLAN_TITLE[0]}；{made:%Y-%m-%d} 制",
                                 f"After the {PLAN_TITLE[1]}; made {made:%Y-%m-%d}"))
     furniture.title_block(fig, sheet, (m, h - m - 24 * s, w - 2 * m, 24 * s), head)
-    warning = tr(lang, "16个省级示范园区的官方名单未公开。本册所列为根据方案与公开资料推断的候选园区，"
-                       "均未经确认；园区范围为示意，各园区数字为规划总数的平均分摊（推算），不是统计数据。",
-                 "The official list of the 16 provincial demonstration parks is not public. The parks in "
-                 "this pack are candidates inferred from the plan and public sources, none confirmed; "
-                 "extents are schematic and per-park figures are even shares of the plan's totals "
-                 "(derived), not statistics.")
+    warning = tr(lang, f"{PARK_SLOTS}个省级示范园区的官方名单未公开。本册所列为根据方案与公开资料推断的"
+                       "候选园区，均未经确认；园区范围为示意，各园区数字为规划总数的平均分摊（推算），不是统计数据。",
+                 f"The official list of the {PARK_SLOTS} provincial demonstration parks is not public. "
+                 "The parks in this pack are candidates inferred from the plan and public sources, "
+                 "none confirmed; extents are schematic and per-park figures are even shares of the "
+                 "plan's totals (derived), not statistics.")
     furniture.text_box(fig, sheet, (m, h - m - 38 * s, w - 2 * m, 12 * s), [warning], 8.0, "cover-warning",
                        colour="#8c1c2c")
     table_top = h - m - 40 * s
@@ -151,18 +152,26 @@ def cover_figure(located, unlocated, unidentified, boundaries: dict, sheet: Shee
     top = table_top - table_h - 6 * s
     if top - 40 * s > 60 * s:
         _locator(fig, sheet, (m, 40 * s, w - 2 * m, top - 40 * s), boundaries, located)
-    plan_note = tr(lang, "规划总数（§三(五)）：16个园区 2012年投资330亿元、主营业务收入1,600亿元、"
-                         "建成面积超过50 km²；2013年450亿元、3,000亿元、65 km²以上。"
-                         "每个园区＝总数÷16（推算）。",
-                   "Plan totals (§3(5)): the 16 parks' investment 330, revenue 1,600 (× 100M yuan) and "
-                   "built-up area over 50 km² in 2012; 450, 3,000 and at least 65 km² in 2013. Each park = "
-                   "total ÷ 16 (derived).")
     furniture.text_box(fig, sheet, (m, 14 * s, w - 2 * m, 24 * s),
-                       [plan_note, tr(lang, CREDIT_ZH, CREDIT_EN),
+                       [plan_note(lang), tr(lang, CREDIT_ZH, CREDIT_EN),
                         tr(lang, f"数据版本 {version}（数据日期 {data_day:%Y-%m-%d}）· {APP_NAME}",
                            f"Data version {version} (data date {data_day:%Y-%m-%d}) · {APP_NAME}")],
                        6.5, "footer", colour=furniture.MUTED)
     return fig
+
+
+def plan_note(lang: str) -> str:
+    """The plan's totals for the parks, as the cover states them, from plan_targets.csv."""
+    inv, rev, area = (plan_target(key) for key in ("parks_investment", "parks_revenue", "parks_built_area"))
+    sections = tr(lang, "、", ", ").join(dict.fromkeys(t["section"] for t in (inv, rev, area)))
+    n, y12, y13 = PARK_SLOTS, "value_2012", "value_2013"
+    return tr(lang, f"规划总数（{sections}）：{n}个园区 2012年投资{num(inv[y12])}亿元、主营业务收入"
+                    f"{num(rev[y12])}亿元、建成面积超过{num(area[y12])} km²；2013年{num(inv[y13])}亿元、"
+                    f"{num(rev[y13])}亿元、{num(area[y13])} km²以上。每个园区＝总数÷{n}（推算）。",
+              f"Plan totals ({sections}): the {n} parks' investment {num(inv[y12])}, revenue "
+              f"{num(rev[y12])} (× 100M yuan) and built-up area over {num(area[y12])} km² in 2012; "
+              f"{num(inv[y13])}, {num(rev[y13])} and at least {num(area[y13])} km² in 2013. Each park = "
+              f"total ÷ {n} (derived).")
 
 
 def _cover_table(fig, sheet: SheetOptions, box, rows: list[list[str]]) -> float:

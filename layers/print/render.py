@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from geo.crs import CGCS2000, transform_geoms
-from layers.labels import missing, num, tr
+from layers.labels import city, missing, num, tr
 from layers.legend import keyed_sections
 from layers.print import furniture, printmap
 from layers.print.placement import place_labels
@@ -31,6 +31,7 @@ from layers.styles import LAYER_COLOURS, NO_VALUE_COLOUR, PRECISION_MARKER, SEQU
 from parks import summary
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import THEMATIC, Catalog
+from parks.sources import PARK_SLOTS, plan_target
 
 PLAN_TITLE = ("《河南省推动科技创新培育战略性新兴产业专项工作方案》（2012-11-01）",
               "Henan plan to promote S&T innovation and cultivate strategic emerging industries "
@@ -48,7 +49,7 @@ class SheetData:
     scope: Scope
     boundaries: dict[str, gpd.GeoDataFrame]
     layers: dict[str, gpd.GeoDataFrame]
-    parks: gpd.GeoDataFrame  # all 16 slots + second batch, for themes and notes
+    parks: gpd.GeoDataFrame  # every park slot + second batch, for themes and notes
     clusters: gpd.GeoDataFrame
     data_version: str
     data_date: date
@@ -140,38 +141,40 @@ def subtitle(data: SheetData, options: SheetOptions) -> str:
 
 def notes(data: SheetData, options: SheetOptions, displaced: bool) -> list[str]:
     """The sources-and-basis note: what each kind of figure and geometry is."""
-    lang = options.lang
+    lang, n = options.lang, PARK_SLOTS
     out = [tr(lang, "数据依据：规划＝方案原文数字；有出处＝公开资料（出处见数据表）；"
-                    "推算＝由规划总数按规则推算（每个园区名额＝总数÷16，非统计数据）；示意＝表示规模的示意范围，不是勘测红线。",
+                    f"推算＝由规划总数按规则推算（每个园区名额＝总数÷{n}，非统计数据）；"
+                    "示意＝表示规模的示意范围，不是勘测红线。",
               "Basis: plan = stated in the plan; sourced = published figure (source in the data); "
-              "derived = computed from plan totals by a rule (each park slot = total ÷ 16, not a "
+              f"derived = computed from plan totals by a rule (each park slot = total ÷ {n}, not a "
               "statistic); schematic = an extent drawn to show size, not a surveyed boundary.")]
     if "parks" in options.layers or options.theme != "layers":
         groups = summary.slot_groups(data.parks)
-        out.append(tr(lang, f"16个省级示范园区的名单未公开。图中为{len(groups['located'])}个已定位的候选园区"
+        built13 = num(plan_target("parks_built_area")["value_2013"])
+        out.append(tr(lang, f"{n}个省级示范园区的名单未公开。图中为{len(groups['located'])}个已定位的候选园区"
                             f"（未确认）；另有{len(groups['unlocated'])}个候选未定位、{len(groups['unidentified'])}"
-                            "个名额未查明。园区范围为面积 65 km²÷16 的示意圆。",
-                      f"The official list of the 16 provincial parks is not public. Shown: "
+                            f"个名额未查明。园区范围为面积 {built13} km²÷{n} 的示意圆。",
+                      f"The official list of the {n} provincial parks is not public. Shown: "
                       f"{len(groups['located'])} located, unconfirmed candidates; "
                       f"{len(groups['unlocated'])} more candidate(s) unlocated and "
                       f"{len(groups['unidentified'])} slots unidentified. Park extents are schematic "
-                      "circles of 65 km² ÷ 16."))
+                      f"circles of {built13} km² ÷ {n}."))
     if options.theme == "revenue":
         plan = data.theme["plan"]
         out.append(tr(lang, f"收入：各市数值＝该市已定位候选园区的推算主营业务收入之和（2013年规划"
-                            f"{num(plan[2013])}亿元÷16＝{num(plan[2013] / 16)}亿元/园区）；紫色圆圈为"
+                            f"{num(plan[2013])}亿元÷{n}＝{num(plan[2013] / n)}亿元/园区）；紫色圆圈为"
                             "有出处的集群公开数字（面积与数值成比例，年份见标注）。",
                       f"Revenue: each city = sum of the derived main-business revenue of its located "
-                      f"candidate parks (2013 plan {num(plan[2013])} ÷ 16 = {num(plan[2013] / 16)} "
+                      f"candidate parks (2013 plan {num(plan[2013])} ÷ {n} = {num(plan[2013] / n)} "
                       "× 100M yuan per park); purple circles are sourced cluster figures (area to "
                       "scale, year as labelled)."))
     if options.theme == "builtup":
         plan = data.theme["plan"]
-        out.append(tr(lang, f"建成面积：规划 2012 年 16 个园区合计突破 {num(plan[2012])} km²，2013 年 "
-                            f"{num(plan[2013])} km² 以上；各园区为推算值（÷16），所以符号大小相同。",
-                      f"Built-up area: the plan states over {num(plan[2012])} km² for the 16 parks in "
+        out.append(tr(lang, f"建成面积：规划 2012 年 {n} 个园区合计突破 {num(plan[2012])} km²，2013 年 "
+                            f"{num(plan[2013])} km² 以上；各园区为推算值（÷{n}），所以符号大小相同。",
+                      f"Built-up area: the plan states over {num(plan[2012])} km² for the {n} parks in "
                       f"2012 and at least {num(plan[2013])} km² in 2013; per-park values are derived "
-                      "(÷ 16), so every symbol has the same size."))
+                      f"(÷ {n}), so every symbol has the same size."))
     if displaced:
         out.append(tr(lang, "位置相同或很近的符号已略微错开，以便都能看见。",
                       "Symbols at the same or nearby places are spread slightly so each stays visible."))
@@ -215,7 +218,7 @@ def legend_for(options: SheetOptions, theme_info: dict, drawn: dict) -> list[tup
     if options.theme == "revenue":
         sections.insert(0, _revenue_keys(options, theme_info))
     elif options.theme == "builtup":
-        sections.insert(0, _builtup_keys(options))
+        sections.insert(0, _builtup_keys(options, theme_info["plan"]))
     return sections
 
 
@@ -236,10 +239,12 @@ def _revenue_keys(options: SheetOptions, info: dict) -> tuple[str, list[dict]]:
     return tr(lang, "2013 年推算园区收入（按市）", "2013 derived park revenue by city"), keys
 
 
-def _builtup_keys(options: SheetOptions) -> tuple[str, list[dict]]:
+def _builtup_keys(options: SheetOptions, plan: dict) -> tuple[str, list[dict]]:
+    """The 2013 key circle stands for BUILTUP_REF_KM2; the 2012 disc inside it keeps the plan's
+    2012 : 2013 ratio, as every park's derived figures do."""
     lang, colour = options.lang, LAYER_COLOURS["parks"]
     r13 = float(printmap.builtup_radius_pt([printmap.BUILTUP_REF_KM2], 1)[0])
-    r12 = float(printmap.builtup_radius_pt([printmap.BUILTUP_REF_KM2 * 50 / 65], 1)[0])
+    r12 = float(printmap.builtup_radius_pt([printmap.BUILTUP_REF_KM2 * plan[2012] / plan[2013]], 1)[0])
     keys = [{"kind": "circle", "colour": colour, "fill_opacity": 0.75, "edge": "none",
              "radius_pt": r12 * options.scale,
              "label": tr(lang, "2012 年建成面积（推算）", "built-up area 2012 (derived)")},
@@ -306,6 +311,7 @@ def build_figure(data: SheetData, options: SheetOptions, made: datetime) -> tupl
     printmap.draw_symbols(canvas)
     if options.theme == "builtup":
         printmap.draw_builtup_theme(canvas, data.parks)
+        theme_info = data.theme
     if "boundaries" in options.layers and "city" in data.boundaries:
         printmap.area_labels(canvas, data.boundaries["city"])
         if options.lang == "zh" and (scope.kind != "province" or (x1 - x0) < COUNTY_NAMES_BELOW_M):
@@ -367,8 +373,11 @@ def _metadata(fmt: str, info: dict, data: SheetData, options: SheetOptions, made
 
 
 def filename(options: SheetOptions, ext: str | None = None) -> str:
-    scope = options.scope.replace(":", "-")
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in scope)
+    """``henan-sei-city-郑州市-layers-A4-portrait.pdf``: a city by its name in the sheet's
+    language, kept readable (a download sends it RFC 5987-encoded, with an ASCII fallback)."""
+    kind, _, name = options.scope.partition(":")
+    scope = "-".join(filter(None, (kind, city(name, options.lang) if kind == "city" else name)))
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in scope)
     return f"henan-sei-{safe}-{options.theme}-{options.paper}-{options.orientation}.{ext or options.fmt}"
 
 

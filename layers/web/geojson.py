@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 
 import geopandas as gpd
 
@@ -21,21 +23,29 @@ def to_geojson_dict(gdf: gpd.GeoDataFrame) -> dict:
     return json.loads(gdf.to_json(na="null", drop_id=True, to_wgs84=False))
 
 
-_TEXT_CACHE: dict[tuple, str] = {}
-_TEXT_CACHE_SIZE = 64
+_TEXT_CACHE: OrderedDict[tuple, str] = OrderedDict()
+#: characters of GeoJSON kept, least recently used dropped first (a county layer at full
+#: resolution is ~2.6 MB, at the map's tolerances 0.3–1 MB)
+TEXT_CACHE_CHARS = 32 * 1024 * 1024
+_TEXT_LOCK = threading.Lock()
 
 
 def layer_geojson_text(catalog: Catalog, name: str, *, level: str | None = None,
                        tolerance_m: float | None = None) -> str:
-    """:func:`layer_feature_collection` serialised, cached per data version and query."""
+    """:func:`layer_feature_collection` serialised, cached per data version and query (at
+    most :data:`TEXT_CACHE_CHARS` in all)."""
     key = (str(catalog.data_dir), catalog.data_version(), name, level, tolerance_m)
-    text = _TEXT_CACHE.get(key)
-    if text is None:
-        fc = layer_feature_collection(catalog, name, level=level, tolerance_m=tolerance_m)
-        text = json.dumps(fc, ensure_ascii=False, separators=(",", ":"))
-        if len(_TEXT_CACHE) >= _TEXT_CACHE_SIZE:
-            _TEXT_CACHE.pop(next(iter(_TEXT_CACHE)))
+    with _TEXT_LOCK:
+        text = _TEXT_CACHE.get(key)
+        if text is not None:
+            _TEXT_CACHE.move_to_end(key)
+            return text
+    fc = layer_feature_collection(catalog, name, level=level, tolerance_m=tolerance_m)
+    text = json.dumps(fc, ensure_ascii=False, separators=(",", ":"))
+    with _TEXT_LOCK:
         _TEXT_CACHE[key] = text
+        while sum(map(len, _TEXT_CACHE.values())) > TEXT_CACHE_CHARS and len(_TEXT_CACHE) > 1:
+            _TEXT_CACHE.popitem(last=False)
     return text
 
 

@@ -3,6 +3,8 @@ after the import (the layer's colour, solid: basis ``user``)."""
 
 from __future__ import annotations
 
+from html import escape
+
 import folium
 import geopandas as gpd
 import numpy as np
@@ -20,8 +22,9 @@ CURRENT_COLOUR = "#777777"
 
 
 def _collection(gdf: gpd.GeoDataFrame, tip) -> dict:
+    """``gdf``'s drawable features with a tooltip ``tip(row)`` each (escaped: Leaflet shows it as HTML)."""
     shown = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-    out = gpd.GeoDataFrame({"tip": [tip(r) for r in shown.itertuples()]},
+    out = gpd.GeoDataFrame({"tip": [escape(tip(r)) for r in shown.itertuples()]},
                            geometry=shown.geometry.values, crs=shown.crs)
     return to_geojson_dict(out)
 

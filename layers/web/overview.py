@@ -16,11 +16,14 @@ from html import escape
 
 import folium
 import shapely
+from branca.element import MacroElement
 from folium.utilities import JsCode
+from jinja2 import Template
 from shapely.geometry import Point
 
-from layers.labels import CANDIDATE, city, pick, tr
+from layers.labels import CANDIDATE, city, missing, pick, tr
 from layers.legend import Legend, layer_swatch, legend_html
+from layers.styles import LAYER_COLOURS
 from layers.web.geojson import to_geojson_dict
 from layers.web.mapstyle import boundary_style, footprint_style, marker_style
 from layers.web.offline import VENDOR_BASE, OfflineMap, add_tile_layer
@@ -28,6 +31,7 @@ from layers.web.popups import popup_html
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.build import SECTORS_EN
 from parks.catalog import BOUNDARY_LEVELS, Catalog
+from parks.industry import industry_keys
 
 HENAN_CENTRE = (33.9, 113.6)
 HENAN_BBOX = ((31.35, 110.35), (36.4, 116.65))  # (lat, lon) corners for fitBounds
@@ -60,13 +64,6 @@ def title(name: str, lang: str) -> str:
 def control_label(name: str, lang: str) -> str:
     """A layer's entry in the layer switcher: its legend swatch and its title (HTML)."""
     return f'<span class="swatch">{layer_swatch(name, lang)}</span>{escape(title(name, lang))}'
-
-
-def industry_key(layer: str, props: dict) -> str:
-    """The industry a feature belongs to (Chinese key for filtering), '' when it has none."""
-    if layer == "clusters":
-        return re.sub(r"（.*?）", "", props.get("name_zh") or "")
-    return props.get("ind_zh") or "" if layer in ("parks", "projects") else ""
 
 
 def short_name(props: dict, lang: str) -> str:
@@ -104,15 +101,17 @@ def label_directions(labels: list[tuple[str, float, float, str]], *, zoom: int =
 
 
 def _feature(fid: str, role: str, layer: str, geom, props: dict, lang: str, popup: str) -> dict:
+    """One feature for the map. ``tip``, ``label`` and ``popup`` are HTML (Leaflet sets them as
+    innerHTML), so every text in them is escaped; ``name*`` stay text for ``atlas.js``."""
     label = ""
     if layer == "parks" and props.get("kind") == "candidate" and role == "marker":
         label = candidate_label(props, lang)
     return {"type": "Feature", "id": f"{fid}:{role}", "geometry": geom, "properties": {
         "id": fid, "role": role, "layer": layer, "name": pick(props, "name", lang),
         "name_zh": props.get("name_zh") or "", "name_en": props.get("name_en") or "",
-        "city": props.get("city") or "", "f_ind": industry_key(layer, props),
+        "city": props.get("city") or "", "f_ind": props.get("f_ind") or "",
         "f_sector": props.get("sector_zh") or "", "kind": props.get("kind") or "",
-        "tip": pick(props, "name", lang), "label": label, "popup": popup}}
+        "tip": escape(pick(props, "name", lang)), "label": escape(label), "popup": popup}}
 
 
 def feature_collection(layer: str, gdf, lang: str, detail_url: DetailUrl | None = None
@@ -125,6 +124,7 @@ def feature_collection(layer: str, gdf, lang: str, detail_url: DetailUrl | None 
     """
     drawn = gdf[gdf.geometry.notna()].copy()
     drawn["geometry"] = shapely.set_precision(drawn.geometry.values, COORD_GRID)
+    drawn["f_ind"] = industry_keys(layer, drawn)
     source = to_geojson_dict(drawn)["features"]
     footprints, markers, styles = [], [], {}
     for feat in source:
@@ -145,6 +145,18 @@ def feature_collection(layer: str, gdf, lang: str, detail_url: DetailUrl | None 
     for f in markers:
         f["properties"]["label_dir"] = directions.get(f["id"], "")
     return {"type": "FeatureCollection", "features": footprints + markers}, styles
+
+
+class ExposeToWindow(MacroElement):
+    """Makes a Folium JS variable (Folium declares some with ``let``) a property of ``window``,
+    so ``atlas-tiles.js`` can add its layers to the layer switcher."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}window.{{ this.var }} = {{ this.var }};{% endmacro %}")
+
+    def __init__(self, var: str):
+        super().__init__()
+        self.var = var
 
 
 #: binds the permanent "候选 · name" label of a candidate park's marker (feature.properties.label)
@@ -177,12 +189,15 @@ def _boundary_layer(level: str, lang: str) -> folium.GeoJson:
 
 def build_overview(catalog: Catalog, *, lang: str, boundary_url: str,
                    detail_url: DetailUrl | None = None, vendor_base: str = VENDOR_BASE,
-                   tile_url: str = "", tile_attribution: str = "") -> tuple[folium.Map, dict]:
+                   tile_url: str = "", tile_attribution: str = "",
+                   tiled: dict[str, str] | None = None) -> tuple[folium.Map, dict]:
     """The overview map and the configuration ``atlas.js`` needs (layer variable names, URLs).
 
     ``boundary_url`` is the API route of the boundaries layer; ``detail_url(layer, id)`` gives
-    a feature's page (or None).
+    a feature's page (or None). ``tiled`` maps the layers too big to inline to their TileJSON
+    URL: ``atlas-tiles.js`` draws those from vector tiles instead.
     """
+    tiled = tiled or {}
     m = OfflineMap(location=HENAN_CENTRE, zoom_start=7, min_zoom=6, max_zoom=14,
                    control_scale=True, vendor_base=vendor_base)
     m.fit_bounds(HENAN_BBOX)
@@ -194,11 +209,18 @@ def build_overview(catalog: Catalog, *, lang: str, boundary_url: str,
         layer = _boundary_layer(level, lang).add_to(m)
         config["boundaries"].append({"level": level, "var": layer.get_name(),
                                      "url": f"{boundary_url}?level={level}"})
+    config["tiled"] = [{"name": name, "title": title(name, lang), "tilejson": tiled[name],
+                        "colour": LAYER_COLOURS[name], "label": control_label(name, lang)}
+                       for name in THEMATIC if name in tiled]
     for name in THEMATIC:
+        if name in tiled:
+            continue
         fc, styles = feature_collection(name, catalog.layer(name), lang, detail_url)
         layer = thematic_layer(name, fc, styles, lang).add_to(m)
         config["layers"].append({"name": name, "var": layer.get_name(), "title": title(name, lang)})
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    ExposeToWindow(control.get_name()).add_to(m)
+    config["control"] = control.get_name()
     note = tr(lang, "虚线范围为示意，非测绘边界。", "Dashed extents are schematic, not surveyed boundaries.")
     # the layer switcher shows each layer's colours; the legend explains shapes and line styles
     legend = legend_html(lang, sections=("precision",), notes=[note])
@@ -207,21 +229,26 @@ def build_overview(catalog: Catalog, *, lang: str, boundary_url: str,
 
 
 def filter_options(catalog: Catalog, lang: str) -> dict[str, list[tuple[str, str]]]:
-    """Choices for the industry, sector and city filters: [(value, label)] from drawn features."""
+    """Choices for the industry, sector and city filters: [(value, label)] from drawn features
+    (read from each layer's distinct values, so a layer of a million features costs little)."""
     industries: dict[str, str] = {}
     cities: set[str] = set()
     sectors: set[str] = set()
     for name in THEMATIC:
-        gdf = catalog.layer(name)
-        for _, row in gdf[gdf.geometry.notna()].iterrows():
-            props = row.to_dict()
-            key = industry_key(name, props)
+        gdf = catalog.layer(name, copy=False)
+        drawn = gdf[gdf.geometry.notna()]
+        columns = [c for c in ("name_zh", "name_en", "ind_zh", "ind_en", "city", "sector_zh") if c in drawn]
+        if name != "clusters":
+            columns = [c for c in columns if not c.startswith("name_")]
+        distinct = drawn[columns].assign(f_ind=industry_keys(name, drawn)).drop_duplicates()
+        for props in distinct.to_dict("records"):
+            key = props["f_ind"]
             if key and (key not in industries or name != "clusters"):
                 label = pick(props, "name" if name == "clusters" else "ind", lang)
                 industries[key] = key if lang == "zh" else re.sub(r" \(.*?\)", "", label)
-            if props.get("city"):
+            if not missing(props.get("city")):
                 cities.add(props["city"])
-            if props.get("sector_zh"):
+            if not missing(props.get("sector_zh")):
                 sectors.add(props["sector_zh"])
     return {
         "industry": sorted(industries.items(), key=lambda kv: kv[1]),

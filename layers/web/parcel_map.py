@@ -1,6 +1,7 @@
 """The verdict map of a parcel check: the checked parcels, coloured by verdict, on the parks and
 zones around them (dashed when schematic), with parcels already in the ledger and county
-boundaries for orientation. Built on :class:`layers.web.offline.OfflineMap`: nothing from a CDN."""
+boundaries for orientation. Built on :class:`layers.web.offline.OfflineMap`: nothing from a CDN.
+Leaflet shows tooltips as HTML, so every text in them is escaped."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def parcel_map(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, lang: str,
         fc = to_geojson_dict(near_areas)
         for f in fc["features"]:
             p = f["properties"]
-            p["tip"] = p["name_zh"] if lang == "zh" else p["name_en"]
+            p["tip"] = escape(p["name_zh"] if lang == "zh" else p["name_en"])
         folium.GeoJson(fc, name=tr(lang, "园区与高新区", "Parks and zones"),
                        style_function=lambda f: footprint_style(LAYER_OF_KIND[f["properties"]["kind"]],
                                                                 f["properties"]),
@@ -84,7 +85,7 @@ def parcel_map(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, lang: str,
         fc = to_geojson_dict(near_allocs[["alloc_id", "status", "label", "geometry"]])
         for f in fc["features"]:
             p = f["properties"]
-            p["tip"] = f"{tr(lang, '台账', 'Ledger')} #{p['alloc_id']} {p['label']} ({p['status']})"
+            p["tip"] = escape(f"{tr(lang, '台账', 'Ledger')} #{p['alloc_id']} {p['label']} ({p['status']})")
         folium.GeoJson(fc, name=tr(lang, "已预留/批准", "Reserved/approved"),
                        style_function=lambda f: {"color": ALLOCATED_COLOUR, "weight": 1,
                                                  "fillColor": ALLOCATED_COLOUR, "fillOpacity": 0.35},
@@ -92,7 +93,7 @@ def parcel_map(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, lang: str,
 
     parcels = gpd.GeoDataFrame({
         "no": drawn["no"].astype(int), "verdict": drawn["verdict"],
-        "tip": [f"{int(r.no)}. {r.label} — {tr(lang, *VERDICT_LABELS[r.verdict])}"
+        "tip": [escape(f"{int(r.no)}. {r.label} — {tr(lang, *VERDICT_LABELS[r.verdict])}")
                 for r in drawn.itertuples()]}, geometry=drawn.geometry.values, crs=drawn.crs)
     folium.GeoJson(to_geojson_dict(parcels), name=tr(lang, "核查地块", "Checked parcels"),
                    style_function=lambda f: {"color": VERDICT_COLOURS[f["properties"]["verdict"]],

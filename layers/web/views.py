@@ -90,7 +90,7 @@ def built_up_map(catalog: Catalog, *, lang: str, detail_url: DetailUrl | None = 
     m = _province_map(vendor_base)
     _boundaries(m, catalog.boundaries("city", BOUNDARY_TOLERANCE_M), "city", lang)
     parks = catalog.layer("parks")
-    located = parks[parks.geometry.notna()]
+    located = parks[parks.geometry.notna() & parks["a12_km2"].notna()]  # no figure, no circle
     inner = gpd.GeoDataFrame(
         located[["id", "name_zh", "name_en", "a12_km2"]],
         geometry=[circle_footprint(r.lon, r.lat, r.a12_km2) for r in located.itertuples()],
@@ -128,8 +128,8 @@ def revenue_map(catalog: Catalog, by_city: pd.DataFrame, clusters: pd.DataFrame,
         value = p[field]
         p["popup"] = (f"<div class='atlas-popup'><h4>{escape(city(p['name_zh'], lang))}</h4><p>"
                       + tr(lang, f"候选园区 {p['parks']} 个", f"{p['parks']} candidate park(s)")
-                      + f"<br>{year}: {num(value)} {unit} {basis_badge(pv.DERIVED, lang)}</p></div>")
-        p["tip"] = city(p["name_zh"], lang)
+                      + f"<br>{year}: {escape(num(value))} {unit} {basis_badge(pv.DERIVED, lang)}</p></div>")
+        p["tip"] = escape(city(p["name_zh"], lang))
         p["style"] = {"color": "#666666", "weight": 1, "fillColor": ramp_colour(value, vmax),
                       "fillOpacity": 0.85}
     folium.GeoJson({"type": "FeatureCollection", "features": features},
@@ -148,7 +148,7 @@ def revenue_map(catalog: Catalog, by_city: pd.DataFrame, clusters: pd.DataFrame,
         symbols.append({"type": "Feature", "id": row.id,
                         "geometry": {"type": "Point", "coordinates": [props["lon"], props["lat"]]},
                         "properties": {"popup": popup_html("clusters", props, lang), "style": style,
-                                       "tip": f"{pick(props, 'name', lang)}: {num(row.rev_yi)} {unit}"}})
+                                       "tip": escape(f"{pick(props, 'name', lang)}: {num(row.rev_yi)} {unit}")}})
     if symbols:
         folium.GeoJson({"type": "FeatureCollection", "features": symbols},
                        name=tr(lang, "集群收入（有出处）", "Cluster revenue (sourced)"),

@@ -7,6 +7,7 @@
   var S = cfg.strings;
   var map = window[cfg.map];
   var filters = {industry: "", sector: "", city: ""};
+  var tiles = (cfg.tiled || []).length ? window.atlasTiles : null;  // layers drawn from vector tiles
   var FILTER_FIELD = {industry: "f_ind", sector: "f_sector", city: "city"};
 
   var thematic = cfg.layers.map(function (l) {
@@ -64,8 +65,18 @@
         if (!ok && t.group.hasLayer(sub)) { t.group.removeLayer(sub); }
       });
     });
-    document.getElementById("atlas-count").textContent = S.shown
+    var count = document.getElementById("atlas-count");
+    count.textContent = S.shown
       .replace("{n}", Object.keys(shown).length).replace("{total}", Object.keys(total).length);
+    if (tiles) {
+      tiles.setFilters(filters);
+      tiles.search(cfg, "").then(function (found) {
+        found.forEach(function (data) {
+          count.textContent += S.tiledCount.replace("{layer}", data.tiled.title)
+            .replace("{n}", data.total.toLocaleString());
+        });
+      });
+    }
   }
   function setFilters(values) {
     Object.keys(filters).forEach(function (k) {
@@ -129,7 +140,28 @@
       found += 1;
       results.appendChild(resultItem(cfg.lang === "en" ? p.name_en : p.name_zh, S.unlocated, null));
     });
-    if (!found) { results.appendChild(resultItem(S.none, "", null)); }
+    if (!tiles) {
+      if (!found) { results.appendChild(resultItem(S.none, "", null)); }
+      return;
+    }
+    tiles.search(cfg, q).then(function (layers) {
+      if (input.value.trim().toLowerCase() !== q) { return; }  // a later keystroke asked again
+      layers.forEach(function (data) {
+        data.features.forEach(function (f) {
+          found += 1;
+          results.appendChild(resultItem(f.name, data.tiled.title, function () {
+            var at = L.latLng(f.lat, f.lon);
+            map.setView(at, Math.max(map.getZoom(), data.tiled.tj.atlas.detail_minzoom, 11));
+            tiles.openFeature(map, cfg, data.tiled.name, f.id, at);
+          }));
+        });
+        if (data.total > data.features.length) {
+          results.appendChild(resultItem(S.more.replace("{n}", (data.total - data.features.length)
+            .toLocaleString()), data.tiled.title, null));
+        }
+      });
+      if (!found) { results.appendChild(resultItem(S.none, "", null)); }
+    });
   }
   input.addEventListener("input", search);
 
@@ -139,6 +171,7 @@
     var b = map.getBounds();
     var visible = thematic.filter(function (t) { return map.hasLayer(t.group); })
       .map(function (t) { return t.name; });
+    if (tiles) { visible = visible.concat(tiles.visibleNames(map)); }
     if (boundaries.some(function (x) { return map.hasLayer(x.layer); })) { visible.push("boundaries"); }
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
       .map(function (v) { return v.toFixed(4); }).join(",");
@@ -148,10 +181,13 @@
   map.on("moveend overlayadd overlayremove", updateExport);
 
   /* --- start --- */
+  var tilesStarted = tiles ? tiles.start(cfg, map) : Promise.resolve();
   applyFilters();
   updateExport();
   map.on("zoomend", function () { loadBoundaries(); });
-  loadBoundaries().then(function () {
+  Promise.all([loadBoundaries(), tilesStarted]).then(function () {
+    applyFilters();
+    updateExport();
     requestAnimationFrame(function () {
       window.atlasReadyMs = performance.now();
       window.atlasReady = true;
@@ -161,7 +197,7 @@
     window.atlasError = String(err);
     var p = document.createElement("p");
     p.className = "error";
-    p.textContent = S.loadError;
+    p.textContent = S.loadError + " (" + String(err.message || err) + ")";
     document.getElementById("atlas-panel").prepend(p);
   });
   window.atlas = {map: map, layers: thematic, boundaries: boundaries, setFilters: setFilters};
