@@ -4,7 +4,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-sqlite test-postgres serve lint bench bench-load bench-postgis browser-deps
+.PHONY: setup run test test-sqlite test-postgres serve lint bench bench-load bench-postgis bench-tiles \
+	bench-tiles-postgis browser-deps
 
 setup: $(VENV)/.installed
 
@@ -48,3 +49,11 @@ bench-load: setup
 # The parcel check against PostGIS (GiST indexes) on the same data, on a throwaway cluster.
 bench-postgis: setup
 	bash scripts/with-postgres.sh $(PY) benchmarks/bench_parcel_check.py
+
+# Vector tiles on fictional layers of 10k–1M features (~30 min; ARGS=--quick for a CI-sized run).
+bench-tiles: setup browser-deps
+	$(PY) benchmarks/bench_tiles.py $(ARGS)
+
+# The same tiles from PostGIS ST_AsMVT beside the embedded engine, on a throwaway cluster.
+bench-tiles-postgis: setup
+	bash scripts/with-postgres.sh $(PY) benchmarks/bench_tiles_postgis.py $(ARGS)

@@ -32,6 +32,11 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",  # failed sign-ins per account and address
     "LOGIN_ADDRESS_RATE_LIMIT": "100 per minute; 500 per hour",  # failed sign-ins per address
     "UPLOAD_RATE_LIMIT": "20 per minute; 300 per hour",  # parcel checks and imports per user
+    # exports per worker process (web/export_queue.py): keep running + queued below THREADS
+    "EXPORT_CONCURRENCY": 2,  # renders at once
+    "EXPORT_QUEUE": 1,  # exports waiting for a render slot; more get 503 + Retry-After
+    "EXPORT_PER_USER": 2,  # exports one user (or address, signed out) may have running or waiting
+    "EXPORT_WAIT_S": 30,  # longest wait for a slot before 503
 }
 
 
@@ -51,6 +56,7 @@ NAVIGATION = (
     ("pages.park_list", "园区", "Parks"),
     ("pages.built_up", "建成面积", "Built-up area"),
     ("pages.revenue", "集群收入", "Cluster revenue"),
+    ("pages.investment", "完成投资", "Investment"),
     ("quota.ledger_page", "用地指标台账", "Quota ledger"),
     ("quota.check_form", "地块核查", "Parcel check"),
     ("export.index", "导出地图", "Export maps"),
@@ -84,8 +90,10 @@ def _configure(app: Flask, test_config: dict | None) -> None:
 def create_app(test_config: dict | None = None) -> Flask:
     from flask_compress import Compress
 
+    from layers.print import fonts
     from parks.catalog import Catalog, ensure_data
     from web import (
+        actuals,
         admin,
         api,
         assets,
@@ -98,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         input_guards,
         limits,
         ogc,
+        ogc_tiles,
         ops,
         pages,
         quota,
@@ -115,12 +124,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Start-up work, in order; every step is safe to repeat on each start.
     ensure_data(app.config["DATA_DIR"])  # the default layers, built if neither shipped nor built
     app.extensions["atlas_catalog"] = Catalog(app.config["DATA_DIR"])
-    db = auth.init_database(app)  # missing tables (never altered or dropped)
+    db = auth.init_database(app)  # missing tables and added columns (nothing dropped)
     ops.recover_interrupted_imports(app, db)  # only imports killed between swap and commit
+    tiles.init_service(app)  # vector tiles: embedded MBTiles, or PostGIS when configured
     admin.pick_up_dropped_layers(app, db)  # files dropped into DATA_DIR/shapefiles/
     quota.sync_ledger_at_start(app)  # a ledger row for every park and zone
     ogc.init_service(app)
-    tiles.init_service(app)  # vector tiles: embedded MBTiles, or PostGIS when configured
+    fonts.register()  # the PDF font as TrueType, converted on a machine's first start (~40 s)
 
     # Request handling. Order matters: after_request hooks run last-registered first, so
     # compression (registered first) sees the page after the CSP nonces were added; the int
@@ -131,13 +141,15 @@ def create_app(test_config: dict | None = None) -> Flask:
                   i18n.init_app, errors.init_app, auth.init_login, pages.init_templates):
         setup(app)
 
-    for blueprint in (ops.bp, assets.bp, api.bp, pages.bp, auth.bp, quota.bp, quota.api, export.bp,
-                      export.api_bp, ogc.bp, data.bp, admin.bp, tiles.bp):
+    for blueprint in (ops.bp, assets.bp, api.bp, pages.bp, auth.bp, quota.bp, quota.api, actuals.bp,
+                      actuals.api, export.bp, export.api_bp, ogc.bp, ogc_tiles.bp, data.bp, admin.bp,
+                      tiles.bp):
         app.register_blueprint(blueprint)
-    auth.csrf.exempt(quota.api)  # API writes are checked by protect_api (CSRF for cookies only)
+    for api_bp in (quota.api, actuals.api):  # API writes are checked by protect_api (CSRF for cookies only)
+        auth.csrf.exempt(api_bp)
 
-    for command in (cli.build_data_command, auth.users_cli, data.layer_cli, export.export_cli,
-                    admin.import_layer_command, admin.layer_versions_command,
+    for command in (cli.build_data_command, cli.sources_cli, auth.users_cli, data.layer_cli,
+                    export.export_cli, admin.import_layer_command, admin.layer_versions_command,
                     admin.restore_layer_command, ops.backup_command, ops.restore_command,
                     tiles.tiles_cli):
         app.cli.add_command(command)

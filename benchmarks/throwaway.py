@@ -33,16 +33,24 @@ def throwaway_data(copy_from: Path | str | None = None) -> Iterator[Path]:
         yield data
 
 
+def app_on(data: Path, config: dict | None = None, *, database_url: str | None = None):
+    """The app on ``data``, a :func:`throwaway_data` folder, with a SQLite database beside it
+    (or ``database_url``: a throwaway PostgreSQL schema, as ``tests/conftest.py``'s
+    ``fresh_schema`` makes). ``config`` adds settings; it cannot name another data folder."""
+    from app import create_app
+
+    app = create_app({"REQUEST_LOG": "", **(config or {}), "DATA_DIR": str(data),
+                      "DATABASE_URL": database_url or f"sqlite:///{data.parent / 'bench.db'}"})
+    app.instance_path = str(data.parent / "instance")
+    return app
+
+
 @contextmanager
 def throwaway_app(config: dict | None = None, copy_from: Path | str | None = None):
     """The app on a :func:`throwaway_data` folder and a fresh SQLite database (``config``
     adds settings; it cannot name another data folder or database)."""
-    from app import create_app
-
     with throwaway_data(copy_from) as data:
-        app = create_app({"REQUEST_LOG": "", **(config or {}),
-                          "DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{data.parent / 'bench.db'}"})
-        app.instance_path = str(data.parent / "instance")
+        app = app_on(data, config)
         try:
             yield app
         finally:

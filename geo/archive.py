@@ -1,8 +1,9 @@
 """Unpacking uploaded zip files safely: no path leaves the folder, no member expands past a limit.
 
 Sizes are checked twice: the sizes the zip declares are checked before anything is extracted
-(total, and the compression ratio of every large member), and the bytes actually inflated are
-counted while copying, so a zip that lies about its sizes is stopped as well.
+(total, and the compression ratio of every large member, and that the temporary folder's disk
+has room for them), and the bytes actually inflated are counted while copying, so a zip that
+lies about its sizes is stopped as well.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from geo.budget import check_temp_space
 from geo.errors import GeoInputError
 
 #: total uncompressed bytes a zip may expand to
@@ -60,7 +62,8 @@ def _safe_relative(name: str) -> PurePosixPath:
     return path
 
 
-def _check_declared(infos: list[zipfile.ZipInfo], max_bytes: int, max_ratio: float) -> None:
+def _check_declared(infos: list[zipfile.ZipInfo], max_bytes: int, max_ratio: float) -> int:
+    """The total bytes the members declare, once they pass the limits."""
     if len(infos) > MAX_MEMBERS:
         raise _bomb(f"{len(infos)} 个文件", f"{len(infos)} members")
     total = sum(i.file_size for i in infos)
@@ -71,6 +74,7 @@ def _check_declared(infos: list[zipfile.ZipInfo], max_bytes: int, max_ratio: flo
         if info.file_size >= RATIO_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
             ratio, name = info.file_size / max(info.compress_size, 1), member_name(info)
             raise _bomb(f"{name} 压缩比 {ratio:.0f}:1", f"{name} ratio {ratio:.0f}:1")
+    return total
 
 
 def copy_capped(src, dst, budget: int) -> int:
@@ -89,8 +93,9 @@ def extract_zip(path: Path, dest: Path, *, max_bytes: int = MAX_UNPACKED_BYTES,
                 max_ratio: float = MAX_RATIO) -> list[Path]:
     """Extract the zip at ``path`` into ``dest``; returns the extracted files.
 
-    Raises :class:`GeoInputError` ``zip_slip``, ``zip_bomb`` or ``bad_zip``; on error ``dest``
-    may hold partial output, so callers extract into a temporary folder they remove.
+    Raises :class:`GeoInputError` ``zip_slip``, ``zip_bomb`` or ``bad_zip``, and ``no_space``
+    (503) when ``dest``'s disk cannot take the declared size; on error ``dest`` may hold partial
+    output, so callers extract into a temporary folder they remove.
     """
     try:
         with zipfile.ZipFile(path) as zf:
@@ -98,7 +103,8 @@ def extract_zip(path: Path, dest: Path, *, max_bytes: int = MAX_UNPACKED_BYTES,
                      if not i.is_dir() and not member_name(i).startswith(_JUNK)
                      and not PurePosixPath(member_name(i)).name.startswith("._")]
             targets = [(i, _safe_relative(member_name(i))) for i in infos]
-            _check_declared(infos, max_bytes, max_ratio)
+            declared = _check_declared(infos, max_bytes, max_ratio)
+            check_temp_space(next(p for p in (dest, *dest.parents) if p.exists()), declared)
             budget, out = max_bytes, []
             for info, rel in targets:
                 target = dest.joinpath(*rel.parts)

@@ -23,9 +23,12 @@ WITH_BOX = (3, 5, 8, 13, 15, 18, 23, 25, 28, 31)
 BOX_SLACK = 1e-9
 
 UNREADABLE = ("记录已损坏（形状类型或点数无效），无法读取其几何图形",
-              "the record is damaged (invalid shape type or point count) and its geometry cannot be read")
-OUTSIDE_FILE = ("记录超出文件末尾（文件不完整）", "the record runs past the end of the file (the file is cut short)")
-BAD_BOX = ("记录的外包框已损坏，或与其坐标不符", "the record's bounding box is damaged or does not match its coordinates")
+              "the record is damaged (invalid shape type or point count) and its geometry "
+              "cannot be read")
+OUTSIDE_FILE = ("记录超出文件末尾（文件不完整）",
+                "the record runs past the end of the file (the file is cut short)")
+BAD_BOX = ("记录的外包框已损坏，或与其坐标不符",
+           "the record's bounding box is damaged or does not match its coordinates")
 
 
 def _gather(data: np.ndarray, starts: np.ndarray, width: int, dtype: str) -> np.ndarray:

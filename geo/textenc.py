@@ -105,9 +105,31 @@ def decode_text(raw: bytes, encoding: str | None = None) -> tuple[str, str, str]
     return raw.decode(enc), enc, "detected"
 
 
+def _dbf_header(head: bytes, size: int) -> tuple[int, int, int]:
+    """(records, header length, record length) of a DBF of ``size`` bytes starting ``head``;
+    ``bad_file`` when the header claims more records than the file has room for."""
+    n_records, header_len, record_len = struct.unpack_from("<IHH", head, 4)
+    room = (size - header_len) // record_len if record_len and size >= header_len else 0
+    if n_records > room:
+        raise GeoInputError(
+            f"属性表（.dbf）已损坏：文件头声明 {n_records:,} 条记录，而文件大小最多容纳 {room:,} 条。"
+            "请用 GIS 软件重新导出后上传。",
+            f"The attribute table (.dbf) is damaged: its header claims {n_records:,} records, but "
+            f"the file has room for {room:,} at most. Export it again from your GIS and upload it.",
+            code="bad_file", details={"declared": n_records, "room": room})
+    return n_records, header_len, record_len
+
+
+def dbf_record_count(path: Path) -> int:
+    """The records a DBF declares, checked against its size (see :func:`_dbf_header`)."""
+    with open(path, "rb") as f:
+        head = f.read(32)
+    return _dbf_header(head, Path(path).stat().st_size)[0] if len(head) >= 12 else 0
+
+
 def _dbf_layout(data: bytes):
     """(field-name spans, character-field value spans) of a DBF as (start, length) pairs."""
-    n_records, header_len, record_len = struct.unpack_from("<IHH", data, 4)
+    n_records, header_len, record_len = _dbf_header(data, len(data))
     names, fields, pos, offset = [], [], 32, 1  # each record starts with a deletion flag
     while pos + 32 <= min(header_len, len(data)) and data[pos] != 0x0D:
         name = data[pos:pos + 11].split(b"\x00")[0]

@@ -3,8 +3,10 @@
 :func:`read_vector` takes a zipped Shapefile, GeoPackage, GeoJSON, KML/KMZ, a 界址点 coordinate
 text file or a CSV of points, works out its CRS and attribute encoding, and returns a
 GeoDataFrame in CGCS2000 with valid geometries and bilingual notes on every decision made.
-Everything is read inside a temporary folder that is always removed; nothing is written
-elsewhere. Bad input raises :class:`~geo.errors.GeoInputError` (or :class:`~geo.errors.CRSError`)
+Everything is read inside a temporary folder that is always removed (and one a killed worker
+left behind is removed by the next upload); nothing is written elsewhere. The work one file may
+cause is bounded (:mod:`geo.budget`: records, vertices, seconds, temporary space). Bad input
+raises :class:`~geo.errors.GeoInputError` (or :class:`~geo.errors.CRSError`)
 with a stable ``code`` — see README, "Reading uploaded vector files" for the list.
 """
 
@@ -13,6 +15,9 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -21,13 +26,14 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo import jzd, textenc
+from geo import budget, gpkg, jzd, textenc
 from geo.archive import extract_zip
+from geo.budget import Deadline, check_records, check_vertices, too_many_records
 from geo.crs import CGCS2000, crs_label, get_crs, identify_epsg, is_geographic_cgcs2000_like, resolve_crs
 from geo.errors import CRSError, GeoInputError
 from geo.gcj02 import convert_geometries
-from geo.shp_records import damaged_records
 from geo.points import read_points_csv
+from geo.shp_records import damaged_records
 from geo.validate import KINDS, check_region, clean, rows_text
 
 #: upload suffix -> how it is read
@@ -42,6 +48,9 @@ GEOMETRY_TYPES = {"polygon": ("Polygon", "MultiPolygon"), "point": ("Point", "Mu
 KML_RENDERING = ("altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon")
 KML_OPTIONAL = ("id", "description", "timestamp", "begin", "end")
 NAME_HINT = re.compile(r"名称|名字|^name(_zh)?$|^mc$|mc$|^名$|地块名|园区名", re.I)
+#: temporary folders of uploads; one older than STALE_S was left by a killed worker
+WORKSPACE_PREFIX = "sei-upload-"
+STALE_S = 3600
 
 
 @dataclass
@@ -110,10 +119,28 @@ def read_vector(source, filename=None, *, crs=None, encoding=None, datum=None, g
     if not source.is_file():
         raise GeoInputError("上传的文件不存在或为空。", "The uploaded file is missing or empty.",
                             code="empty")
-    with tempfile.TemporaryDirectory(prefix="sei-upload-") as tmp:
-        raw = _read(source, SUFFIXES[suffix], Path(tmp), encoding=encoding, geometry=geometry,
+    deadline = Deadline()
+    with upload_workspace() as tmp:
+        raw = _read(source, SUFFIXES[suffix], tmp, encoding=encoding, geometry=geometry,
                     layer=layer)
-    return _finish(raw, crs=crs, datum=datum or None, geometry=geometry, region=region)
+    deadline.check()
+    return _finish(raw, crs=crs, datum=datum or None, geometry=geometry, region=region,
+                   deadline=deadline)
+
+
+@contextmanager
+def upload_workspace() -> Iterator[Path]:
+    """A temporary folder for one upload, removed afterwards whatever happens; folders that
+    workers killed mid-upload left behind (older than :data:`STALE_S`) are removed first."""
+    limit = time.time() - STALE_S
+    for old in Path(tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*"):
+        try:
+            if old.is_dir() and old.stat().st_mtime < limit:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # removed meanwhile by another worker
+            continue
+    with tempfile.TemporaryDirectory(prefix=WORKSPACE_PREFIX) as tmp:
+        yield Path(tmp)
 
 
 # --- per format ------------------------------------------------------------------------------
@@ -226,6 +253,8 @@ def _shape_parts(shp: Path) -> dict[str, Path]:
 
 
 def _read_shapefile(parts: dict[str, Path], work: Path, encoding) -> _Raw:
+    indexed = max((parts[".shx"].stat().st_size - 100) // 8, 0)
+    check_records(max(indexed, textenc.dbf_record_count(parts[".dbf"])))
     folder = work / "shape"
     folder.mkdir(exist_ok=True)
     for suffix, src in parts.items():
@@ -251,7 +280,13 @@ def _read_shapefile(parts: dict[str, Path], work: Path, encoding) -> _Raw:
     return _Raw(gdf, "shapefile", file_crs, enc, how, notes, damaged_records(shp, gdf.geometry.values))
 
 
+def _past_budget() -> dict:
+    """For formats whose records cannot be counted before reading: GDAL stops one past the budget."""
+    return {"max_features": budget.MAX_RECORDS + 1}
+
+
 def _ogr_read(path: Path, **kwargs) -> gpd.GeoDataFrame:
+    """GDAL's reading of ``path`` (:func:`_past_budget` where the records were not counted)."""
     try:
         gdf = pyogrio.read_dataframe(path, **kwargs)
     except UnicodeDecodeError as exc:
@@ -264,10 +299,13 @@ def _ogr_read(path: Path, **kwargs) -> gpd.GeoDataFrame:
             code="bad_file") from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise GeoInputError("文件中没有几何图形。", "The file holds no geometry.", code="empty")
+    if len(gdf) > budget.MAX_RECORDS:
+        raise too_many_records(len(gdf))
     return gdf
 
 
 def _read_gpkg(path: Path, geometry: str, layer) -> _Raw:
+    gpkg.inspect(path)
     try:
         layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
     except Exception as exc:
@@ -294,6 +332,7 @@ def _read_gpkg(path: Path, geometry: str, layer) -> _Raw:
         if len(fitting) > 1:
             raise _several(fitting)
         chosen = fitting[0]
+    gpkg.check_layer_records(path, chosen)
     gdf = _ogr_read(path, layer=chosen)
     notes = []
     if len(layers) > 1:
@@ -305,7 +344,7 @@ def _read_geojson(path: Path, work: Path, encoding) -> _Raw:
     text, enc, how = textenc.decode_text(path.read_bytes(), encoding)
     utf8 = work / "upload-utf8.geojson"
     utf8.write_text(text, encoding="utf-8")
-    gdf = _ogr_read(utf8)
+    gdf = _ogr_read(utf8, **_past_budget())
     # Without a "crs" member GDAL reports EPSG:4326 (RFC 7946); metre values then make
     # resolve_crs ignore that claim and infer.
     return _Raw(gdf, "geojson", gdf.crs, enc, how)
@@ -317,7 +356,7 @@ def _read_kml(path: Path) -> _Raw:
     except Exception as exc:
         raise GeoInputError("KML 文件已损坏，无法读取。", "The KML file is damaged and cannot be read.",
                             code="bad_file") from exc
-    frames = [_ogr_read(path, layer=n) for n in layers]
+    frames = [_ogr_read(path, layer=n, **_past_budget()) for n in layers]
     frames = [f for f in frames if len(f)]
     if not frames:
         raise GeoInputError("KML 文件中没有任何要素。", "The KML file holds no features.", code="empty")
@@ -355,7 +394,9 @@ def _read_jzd(text: str, enc: str, how: str) -> _Raw:
 
 # --- CRS, datum, geometry --------------------------------------------------------------------
 
-def _finish(raw: _Raw, *, crs, datum, geometry, region) -> VectorRead:
+def _finish(raw: _Raw, *, crs, datum, geometry, region, deadline: Deadline) -> VectorRead:
+    check_records(len(raw.gdf))
+    check_vertices(raw.gdf.geometry.values)
     if raw.gdf.empty:
         raise GeoInputError("文件中没有任何要素（空文件）。请检查导出的文件是否包含数据。",
                             "The file holds no features. Check that the export contains data.",
@@ -382,7 +423,9 @@ def _finish(raw: _Raw, *, crs, datum, geometry, region) -> VectorRead:
                           "The CRS you named is not on the CGCS2000 ellipsoid; converting it used no "
                           "seven-parameter set and may be off by tens of metres."))
     gdf = _tidy_columns(gdf)
+    deadline.check()
     gdf, clean_notes = clean(gdf, geometry=geometry, rows=rows)
+    deadline.check()
     notes += clean_notes
     check_region(gdf, region)
     if raw.format == "jzd":

@@ -51,6 +51,14 @@ def num(value, digits: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def signed(value, digits: int = 2) -> str:
+    """A difference with its sign: 0.9375 → '+0.94'; -1.0625 → '−1.06' (a minus sign); missing → '—'."""
+    if missing(value):
+        return "—"
+    text = num(abs(value), digits)
+    return text if text == "0" else ("+" if value > 0 else "−") + text
+
+
 def basis_label(basis: str, lang: str) -> str:
     zh, en = pv.LABELS.get(basis, (basis, basis))
     return tr(lang, zh, en)
@@ -69,3 +77,20 @@ def precision_label(precision: str, lang: str) -> str:
 CANDIDATE = ("候选", "Candidate")
 UNIT_KM2 = ("km²", "km²")
 UNIT_YI = ("亿元", "100M yuan")
+
+
+#: short layer names for switchers, legends and notes (the catalog has the long titles)
+LAYER_TITLES = {
+    "parks": ("示范园区候选（9个，未确认）", "Demonstration-park candidates (9, unconfirmed)"),
+    "zones": ("高新区", "High-tech zones"),
+    "foxconn": ("富士康", "Foxconn sites"),
+    "projects": ("重大项目", "Major projects"),
+    "clusters": ("产业集群", "Industry clusters"),
+    "province": ("省界", "Province boundary"),
+    "city": ("市界", "City boundaries"),
+    "county": ("县界", "County boundaries"),
+}
+
+
+def layer_title(name: str, lang: str) -> str:
+    return tr(lang, *LAYER_TITLES[name])

@@ -44,7 +44,7 @@ ID_PREFIX = {"parks": "park", "zones": "zone", "foxconn": "fox", "projects": "pr
 FIGURE_BASIS = {"parks": "fig_basis", "zones": "area_basis", "foxconn": "inv_basis",
                 "projects": "inv_basis", "clusters": "rev_basis"}
 #: problems from read_vector that concern rows, reported in the list instead of refusing
-ROW_CODES = ("mixed_geometry", "outside_henan", "invalid_geometry", "bad_coordinates")
+ROW_CODES = ("mixed_geometry", "outside_henan", "invalid_geometry", "bad_coordinates", "unreadable_records")
 DBF_TEXT_BYTES = 254
 MAX_LISTED = 500
 PROVENANCE_COLUMNS = ("imp_file", "imp_at")
@@ -164,6 +164,9 @@ def plan_import(catalog: Catalog, layer: str, path, filename: str, *, mapping=No
         rows = exc.details.get("rows") or [None]
         plan.problems += [_err(exc.code, exc.zh, exc.en, row=r) for r in rows[:MAX_LISTED]]
         return plan
+    plan.problems += [_err("unreadable_record", f"文件第 {u['row']} 条记录无法读取：{u['zh']}。",
+                           f"Record {u['row']} of the file could not be read: {u['en']}.", row=u["row"])
+                      for u in plan.read.unreadable]
     gdf = plan.read.gdf
     plan.columns = [c for c in gdf.columns if c != "geometry"]
     plan.suggested = fm.suggest_mapping(layer, plan.columns)
@@ -343,7 +346,8 @@ def changes(current: gpd.GeoDataFrame, result: gpd.GeoDataFrame, *, replaced_ids
 
 
 def _missing(v) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v))
+    """None, NaN or "" (a DBF stores an empty text and a missing one alike)."""
+    return v is None or v == "" or (isinstance(v, float) and np.isnan(v))
 
 
 def _same(a, b) -> bool:

@@ -105,10 +105,12 @@ def _conform_column(col: Column, values: pd.Series, frame: pd.DataFrame
         if col.default:
             numbers = numbers.fillna(float(col.default))
         present = numbers.notna().to_numpy()
-        if col.min is not None and (present & (numbers < col.min).to_numpy()).any():
-            issue(present & (numbers < col.min).to_numpy(), f"不得小于 {col.min:g}", f"must not be below {col.min:g}")
-        if col.max is not None and (present & (numbers > col.max).to_numpy()).any():
-            issue(present & (numbers > col.max).to_numpy(), f"不得大于 {col.max:g}（单位是否有误？）",
+        below = present & (numbers < col.min).to_numpy() if col.min is not None else present & False
+        above = present & (numbers > col.max).to_numpy() if col.max is not None else present & False
+        if below.any():
+            issue(below, f"不得小于 {col.min:g}", f"must not be below {col.min:g}")
+        if above.any():
+            issue(above, f"不得大于 {col.max:g}（单位是否有误？）",
                   f"must not be above {col.max:g} (is the unit right?)")
         out = numbers
         if col.type == "integer":
@@ -147,3 +149,8 @@ def check(layer: str, gdf: pd.DataFrame) -> list[str]:
         return problems
     _, issues = conform(layer, gdf)
     return [f"{layer}: {i.en}" for i in issues]
+
+
+def served_problems(catalog) -> list[str]:
+    """:func:`check` of every layer ``catalog`` serves, read as the pages read it."""
+    return [p for layer in schemas() for p in check(layer, catalog.layer(layer, copy=False))]

@@ -1,9 +1,9 @@
 """Aggregates for the planners' views: built-up area and revenue of the plan's park slots.
 
 The plan states only totals for its parks (:data:`~parks.sources.PARK_SLOTS`). Per-park figures
-in the parks layer are an even split of those totals (basis ``derived``), so every sum here is a
-sum of derived shares, and the slots whose park is unknown or unlocated are reported beside the
-located ones, never dropped.
+in the parks layer are an even split of those totals (basis ``derived``); a recorded actual of
+a park and year (:mod:`parks.actuals`) replaces its share and carries its own basis and source.
+The slots whose park is unknown or unlocated are reported beside the located ones, never dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from parks import provenance as pv
+from parks.actuals import ACTUAL_BASES, with_actuals
 from parks.sources import PARK_SLOTS, plan_target
 
 #: how the per-park figures are derived from the plan's totals
@@ -41,36 +42,62 @@ def slot_groups(parks: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
             "unidentified": slots[slots["kind"] == "unidentified"]}
 
 
-def built_up(parks: gpd.GeoDataFrame, targets: list[dict] | None = None) -> dict:
-    """Built-up area 2012 → 2013, km²: per slot (derived) and per group, against the plan total."""
+def _recorded(g: pd.DataFrame, field: str) -> int:
+    """How many of ``g``'s figures in ``field`` are recorded actuals (:mod:`parks.actuals`)."""
+    return int(g[f"{field}_basis"].isin(ACTUAL_BASES).sum())
+
+
+def built_up(parks: gpd.GeoDataFrame, targets: list[dict] | None = None,
+             actuals: pd.DataFrame | None = None) -> dict:
+    """Built-up area 2012 → 2013, km²: per slot and per group, against the plan total. Each
+    figure is the slot's recorded actual where there is one (``actuals``, see
+    :func:`parks.actuals.with_actuals`: ``a12_km2_basis``, ``a12_km2_src``…), else its derived
+    share; each group says how many of its figures are recorded (``recorded``)."""
+    parks = with_actuals(parks, actuals)
     groups = slot_groups(parks)
-    totals = {name: {"count": len(g), 2012: float(g["a12_km2"].sum()), 2013: float(g["a13_km2"].sum())}
+    totals = {name: {"count": len(g), 2012: float(g["a12_km2"].sum()), 2013: float(g["a13_km2"].sum()),
+                     "recorded": {2012: _recorded(g, "a12_km2"), 2013: _recorded(g, "a13_km2")}}
               for name, g in groups.items()}
     return {"plan": _plan("parks_built_area", targets), "groups": totals,
             "rows": _slots(parks), "basis": pv.DERIVED, "rule": EVEN_SPLIT_RULE}
 
 
+def park_cities(parks: gpd.GeoDataFrame, cities: gpd.GeoDataFrame) -> pd.Series:
+    """The city (``name_zh`` of the boundary layer ``cities``) whose area holds each located
+    park's point, by park id; NaN where no city's does."""
+    located = parks[parks["lon"].notna() & parks["lat"].notna()]
+    points = gpd.GeoDataFrame({"id": located["id"].to_numpy()},
+                              geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs=parks.crs)
+    joined = gpd.sjoin(points, cities[["name_zh", "geometry"]].to_crs(parks.crs),
+                       how="left", predicate="within")
+    return joined.drop_duplicates("id").set_index("id")["name_zh"]
+
+
 def revenue_by_city(parks: gpd.GeoDataFrame, cities: gpd.GeoDataFrame,
-                    targets: list[dict] | None = None) -> dict:
-    """Derived park revenue (亿元) summed per city, by where each candidate park's point lies.
+                    targets: list[dict] | None = None, actuals: pd.DataFrame | None = None) -> dict:
+    """Park revenue (亿元) summed per city, by where each candidate park's point lies: each
+    park's recorded actual where there is one (``actuals``), else its derived share.
 
     ``cities`` is the city boundary layer (``name_zh``). Returns ``cities`` (a DataFrame, one row
-    per city: ``city``, ``parks`` count, ``park_ids``, ``rev12_yi``, ``rev13_yi``), the
+    per city: ``city``, ``parks`` count, ``park_ids``, ``rev12_yi``, ``rev13_yi``, and
+    ``recorded12`` / ``recorded13``, how many of those figures are recorded actuals), the
     ``unassigned`` slots (unlocated candidates and unidentified slots) with their summed share,
     and the plan totals.
     """
-    groups = slot_groups(parks)
+    groups = slot_groups(with_actuals(parks, actuals))
     located = groups["located"]
-    points = gpd.GeoDataFrame(located[["id", "rev12_yi", "rev13_yi"]],
-                              geometry=gpd.points_from_xy(located["lon"], located["lat"]),
-                              crs=parks.crs)
-    joined = gpd.sjoin(points, cities[["name_zh", "geometry"]].to_crs(parks.crs),
-                       how="left", predicate="within")
+    joined = located[["id", "rev12_yi", "rev13_yi"]].assign(
+        name_zh=located["id"].map(park_cities(located, cities)),
+        recorded12=located["rev12_yi_basis"].isin(ACTUAL_BASES),
+        recorded13=located["rev13_yi_basis"].isin(ACTUAL_BASES))
     per_city = joined.groupby("name_zh").agg(parks=("id", "size"), park_ids=("id", list),
-                                             rev12_yi=("rev12_yi", "sum"), rev13_yi=("rev13_yi", "sum"))
+                                             rev12_yi=("rev12_yi", "sum"), rev13_yi=("rev13_yi", "sum"),
+                                             recorded12=("recorded12", "sum"),
+                                             recorded13=("recorded13", "sum"))
     table = (pd.DataFrame({"city": cities["name_zh"]}).set_index("city")
              .join(per_city).reset_index(names="city"))
-    table["parks"] = table["parks"].fillna(0).astype(int)
+    for col in ("parks", "recorded12", "recorded13"):
+        table[col] = table[col].fillna(0).astype(int)
     table["park_ids"] = table["park_ids"].apply(lambda v: v if isinstance(v, list) else [])
     table = table.sort_values(["rev13_yi", "city"], ascending=[False, True], na_position="last",
                               ignore_index=True)

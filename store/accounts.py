@@ -4,11 +4,12 @@ Sign-in sessions carry the user's ``session_gen``; :func:`revoke_sessions` raise
 the API token, which ends every session and the token at once. Signing out, a new password and
 disabling the account all do that.
 
-Roles, from least to most allowed (each includes the ones before it):
+Roles (every role may what viewers may; admins may everything, :data:`INCLUDES`):
 
 * ``viewer`` — maps, the ledger, parcel checks (a check changes no figure);
+* ``planner`` — also record actual figures against the plan's targets (:mod:`parks.actuals`);
 * ``land_staff`` — also reserve / approve / release parcels and edit quotas;
-* ``admin`` — also users and layer imports; an admin may do everything land staff may.
+* ``admin`` — also users and layer imports; an admin may do everything planners and land staff may.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from core.errors import UserError
 from store import audit
 from store.models import User
 
-VIEWER, LAND_STAFF, ADMIN = "viewer", "land_staff", "admin"
-ROLES = (VIEWER, LAND_STAFF, ADMIN)
-ROLE_LABELS = {VIEWER: ("查看", "viewer"), LAND_STAFF: ("国土业务人员", "land staff"),
-               ADMIN: ("管理员", "admin")}
+VIEWER, PLANNER, LAND_STAFF, ADMIN = "viewer", "planner", "land_staff", "admin"
+ROLES = (VIEWER, PLANNER, LAND_STAFF, ADMIN)
+ROLE_LABELS = {VIEWER: ("查看", "viewer"), PLANNER: ("规划人员", "planner"),
+               LAND_STAFF: ("国土业务人员", "land staff"), ADMIN: ("管理员", "admin")}
+#: the roles whose rights each role has: its own and a viewer's; an admin's are all of them
+INCLUDES = {VIEWER: {VIEWER}, PLANNER: {VIEWER, PLANNER}, LAND_STAFF: {VIEWER, LAND_STAFF},
+            ADMIN: set(ROLES)}
 MIN_PASSWORD = 8
 MAX_USERNAME = 80  # the column's size
 
@@ -161,8 +165,8 @@ def list_users(session: Session) -> list[User]:
 
 
 def may(role: str, *allowed: str) -> bool:
-    """Whether ``role`` may do what any of ``allowed`` may: roles are ordered (:data:`ROLES`)
-    and each includes those below it, so land staff may what viewers may, admins everything."""
-    if role not in ROLES:
+    """Whether ``role`` may do what any of ``allowed`` may (:data:`INCLUDES`): planners and
+    land staff may what viewers may and their own work, admins everything."""
+    if role not in INCLUDES:
         return False
-    return not allowed or ROLES.index(role) >= min(ROLES.index(a) for a in allowed)
+    return not allowed or bool(INCLUDES[role] & set(allowed))

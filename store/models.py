@@ -1,4 +1,4 @@
-"""Tables of the quota ledger, parcel checks, audit trail and user accounts.
+"""Tables of the quota ledger, parcel checks, actual figures, audit trail and user accounts.
 
 Areas are in m² throughout (ellipsoidal, CGCS2000/GRS80); pages convert to 公顷 and 亩.
 Geometries are stored as WKT in CGCS2000 (EPSG:4490) with their bounding box, so the same
@@ -84,6 +84,24 @@ class ParcelCheck(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     parcels: Mapped[int] = mapped_column(Integer)
     result_json: Mapped[str] = mapped_column(Text)
+
+
+class Actual(Base):
+    """One area's recorded figure of one metric for one year (see :mod:`parks.actuals`): one row
+    per area, year and metric; a new figure replaces the row, the audit trail keeps the old one."""
+
+    __tablename__ = "actual"
+    __table_args__ = (UniqueConstraint("area_id", "year", "metric"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[str] = mapped_column(String(64), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    basis: Mapped[str] = mapped_column(String(16))  # sourced (measured once survey layers give it)
+    source: Mapped[str] = mapped_column(Text)  # a document, a statistics yearbook, a survey year
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80))
 
 
 class AuditEntry(Base):

@@ -199,6 +199,31 @@ def make_gpkg(tmp_path: Path, layers, *, name: str = "parcels.gpkg") -> Path:
     return path
 
 
+#: a query that keeps SQLite busy a second or two each time it runs (per row of the view below)
+SLOW_QUERY = ("(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5000000) "
+              "SELECT count(*) FROM c)")
+
+
+def make_hostile_gpkg(tmp_path: Path, gdf: gpd.GeoDataFrame, *, kind: str = "view",
+                      name: str = "hostile.gpkg") -> Path:
+    """A GeoPackage whose only layer is a view running a recursive query per row (``kind="view"``),
+    or whose table carries a custom trigger (``kind="trigger"``)."""
+    import sqlite3
+
+    path = make_gpkg(tmp_path, gdf.rename_geometry("geom"), name=name)
+    con = sqlite3.connect(path)
+    if kind == "view":
+        con.execute(f"CREATE VIEW slow AS SELECT * FROM parcels WHERE {SLOW_QUERY} > 0")
+        for table in ("gpkg_contents", "gpkg_geometry_columns"):
+            con.execute(f"UPDATE {table} SET table_name = 'slow' WHERE table_name = 'parcels'")
+    else:
+        con.execute("CREATE TRIGGER stamp AFTER UPDATE ON parcels BEGIN "
+                    "UPDATE parcels SET name = 'x'; END")
+    con.commit()
+    con.close()
+    return path
+
+
 def make_kml(tmp_path: Path, gdf: gpd.GeoDataFrame, *, name: str = "parcels.kml",
              name_col: str = "name") -> Path:
     """A KML file (WGS84) with each feature's ``<name>`` taken from ``name_col``."""

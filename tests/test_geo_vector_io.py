@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import time
 import zipfile
 
 import geopandas as gpd
@@ -14,6 +16,7 @@ from fixtures_files import (
     make_csv_points,
     make_geojson,
     make_gpkg,
+    make_hostile_gpkg,
     make_jzd_txt,
     make_kml,
     make_shapefile,
@@ -477,3 +480,85 @@ def test_a_shapefile_of_only_damaged_records_is_refused(tmp_path):
     with pytest.raises(GeoInputError) as err:
         read_vector(zip_folder(folder, tmp_path / "damaged.zip"))
     assert err.value.code == "unreadable_records" and err.value.details["rows"] == [1]
+
+
+# ----- budgets: records, vertices, time, temporary space ------------------------------------
+
+def _quickly(fn, seconds: float = 2.0):
+    start = time.monotonic()
+    with pytest.raises(GeoInputError) as err:
+        fn()
+    assert time.monotonic() - start < seconds, "refused, but only after the work was done"
+    return err.value
+
+
+@pytest.mark.parametrize("kind", ["view", "trigger"])
+def test_a_geopackage_with_a_view_or_custom_trigger_is_refused_at_once(tmp_path, parcels, kind):
+    path = make_hostile_gpkg(tmp_path, parcels, kind=kind)
+    err = _quickly(lambda: read_vector(path, layer="slow" if kind == "view" else None))
+    assert err.code == "gpkg_unsafe" and err.status == 400
+    assert ("slow" if kind == "view" else "stamp") in err.en and err.zh
+
+
+def test_a_dbf_header_claiming_more_records_than_the_file_holds_is_refused_at_once(tmp_path, parcels):
+    folder = tmp_path / "parts"
+    dbf = make_shapefile(folder, parcels, crs=4526).with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    data[4:8] = (268_435_456).to_bytes(4, "little")
+    dbf.write_bytes(bytes(data))
+    err = _quickly(lambda: read_vector(zip_folder(folder, tmp_path / "p.zip")))
+    assert err.code == "bad_file" and "268,435,456" in err.en and err.details["room"] == len(parcels)
+
+
+def test_records_and_vertices_over_the_budget_are_refused(tmp_path, parcels, monkeypatch):
+    from geo import budget
+
+    monkeypatch.setattr(budget, "MAX_RECORDS", len(parcels) - 1)
+    shapefile = make_zipped_shapefile(tmp_path, parcels, crs=4526)
+    monkeypatch.setattr("pyogrio.read_dataframe", lambda *a, **k: pytest.fail("read before counting"))
+    err = _quickly(lambda: read_vector(shapefile))
+    assert (err.code, err.status, err.details["limit"]) == ("too_large", 413, len(parcels) - 1)
+    monkeypatch.undo()
+    monkeypatch.setattr(budget, "MAX_RECORDS", len(parcels) - 1)
+    for path in (make_geojson(tmp_path, parcels), make_gpkg(tmp_path, parcels)):
+        assert _quickly(lambda p=path: read_vector(p)).code == "too_large"
+    monkeypatch.setattr(budget, "MAX_RECORDS", 1000)
+    monkeypatch.setattr(budget, "MAX_VERTICES", 5 * len(parcels) - 1)
+    err = _quickly(lambda: read_vector(shapefile))
+    assert err.code == "too_large" and "vertices" in err.en
+
+
+def test_reading_past_the_time_budget_is_stopped(tmp_path, parcels, monkeypatch):
+    from geo import budget
+
+    monkeypatch.setattr(budget, "MAX_SECONDS", 0.0)
+    err = _quickly(lambda: read_vector(make_zipped_shapefile(tmp_path, parcels, crs=4526)))
+    assert (err.code, err.status) == ("too_slow", 413)
+
+
+def test_no_room_in_the_temporary_folder_is_a_503(tmp_path, parcels, monkeypatch):
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr("shutil.disk_usage", lambda _path: usage(10**9, 10**9 - 10**6, 10**6))
+    err = _quickly(lambda: read_vector(make_zipped_shapefile(tmp_path, parcels, crs=4526)))
+    assert (err.code, err.status) == ("no_space", 503)
+
+
+def test_workspaces_left_by_killed_workers_are_removed(tmp_path, parcels):
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from geo.vector_io import STALE_S, WORKSPACE_PREFIX
+
+    stale = Path(tempfile.mkdtemp(prefix=WORKSPACE_PREFIX))
+    (stale / "upload.zip").write_bytes(b"x" * 100)
+    os.utime(stale, (0, time.time() - STALE_S - 60))
+    busy = Path(tempfile.mkdtemp(prefix=WORKSPACE_PREFIX))  # another worker's, in use
+    try:
+        read_vector(make_zipped_shapefile(tmp_path, parcels, crs=4526))
+        assert not stale.exists() and busy.exists()
+    finally:
+        shutil.rmtree(busy, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)

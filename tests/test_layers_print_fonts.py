@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 from fixtures_files import GBK_NAMES, make_zipped_shapefile, parcels_gdf
+from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.areaPen import AreaPen
 from fontTools.pens.boundsPen import BoundsPen
@@ -49,6 +50,7 @@ def assert_truetype_cid_subsets(reader: PdfReader) -> None:
     assert found and not [f for f in found if f["/Subtype"] == "/Type3"]
     cjk = [f for f in found if str(f["/BaseFont"]).endswith("+NotoSansCJKsc-Regular")]
     assert cjk and all(f["/Subtype"] == "/Type0" and "/ToUnicode" in f for f in cjk)
+    glyphs = 0
     for font in cjk:
         cid = font["/DescendantFonts"][0].get_object()
         assert cid["/Subtype"] == "/CIDFontType2"
@@ -56,7 +58,8 @@ def assert_truetype_cid_subsets(reader: PdfReader) -> None:
         assert "/FontFile3" not in descriptor
         subset = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
         assert "glyf" in subset and "CFF " not in subset
-        assert 10 < subset["maxp"].numGlyphs < 2000  # the used glyphs, not all 65,535
+        glyphs += subset["maxp"].numGlyphs
+    assert 20 < glyphs < 2000  # the glyphs used, not all 65,535
 
 
 def text_of(pdf: bytes) -> tuple[PdfReader, str]:
@@ -120,23 +123,26 @@ def _ring(pen, cx: float, cy: float, r: float) -> None:
 
 
 def make_cff_font(path, *, name: str = "Tiny") -> None:
-    """An OpenType font with CFF outlines: .notdef, a space and a ring mapped to 河 (U+6CB3)."""
+    """An OpenType font with CFF outlines: .notdef, a space and a ring, uni6CB3, mapped to 河;
+    with a kerning pair (GPOS) and a ligature (GSUB)."""
     fb = FontBuilder(1000, isTTF=False)
-    fb.setupGlyphOrder([".notdef", "space", "ring"])
-    fb.setupCharacterMap({0x20: "space", 0x6CB3: "ring"})
-    widths = {".notdef": 500, "space": 250, "ring": 900}
+    fb.setupGlyphOrder([".notdef", "space", "uni6CB3"])
+    fb.setupCharacterMap({0x20: "space", 0x6CB3: "uni6CB3"})
+    widths = {".notdef": 500, "space": 250, "uni6CB3": 900}
     charstrings = {}
     for glyph, width in widths.items():
         pen = T2CharStringPen(width, None)
-        if glyph == "ring":
+        if glyph == "uni6CB3":
             _ring(pen, 450, 380, 400)
         charstrings[glyph] = pen.getCharString()
     fb.setupCFF(f"{name}-Regular", {"FullName": name}, charstrings, {})
-    fb.setupHorizontalMetrics({g: (w, 50 if g == "ring" else 0) for g, w in widths.items()})
+    fb.setupHorizontalMetrics({g: (w, 50 if g == "uni6CB3" else 0) for g, w in widths.items()})
     fb.setupHorizontalHeader(ascent=880, descent=-120)
     fb.setupNameTable({"familyName": name, "styleName": "Regular"})
     fb.setupOS2(sTypoAscender=880, usWinAscent=880, usWinDescent=120)
     fb.setupPost()
+    addOpenTypeFeaturesFromString(fb.font, "feature kern { pos uni6CB3 uni6CB3 -40; } kern;\n"
+                                           "feature liga { sub space space by space; } liga;")
     fb.save(str(path))
 
 
@@ -147,19 +153,20 @@ def measure(glyph_set, name: str) -> tuple[float, tuple]:
     return area.value, bounds.bounds
 
 
-def test_to_truetype_keeps_outlines_metrics_and_cmap_with_truetype_direction(tmp_path):
+def test_to_truetype_keeps_outlines_metrics_cmap_and_kerning_with_truetype_direction(tmp_path):
     make_cff_font(tmp_path / "tiny.otf")
     fonts.to_truetype(tmp_path / "tiny.otf", tmp_path / "tiny.ttf")
     cff, tt = TTFont(tmp_path / "tiny.otf"), TTFont(tmp_path / "tiny.ttf")
     assert tt.sfntVersion == "\x00\x01\x00\x00" and "glyf" in tt and "CFF " not in tt
-    assert tt.getGlyphOrder() == cff.getGlyphOrder() and tt.getBestCmap()[0x6CB3] == "ring"
-    assert tt["hmtx"]["ring"][0] == cff["hmtx"]["ring"][0] == 900
-    cubic_area, cubic_box = measure(cff.getGlyphSet(), "ring")
-    quad_area, quad_box = measure(tt.getGlyphSet(), "ring")
+    assert "GPOS" in tt and "GSUB" in cff and "GSUB" not in tt  # glyphs never follow the locale
+    assert tt.getGlyphOrder() == cff.getGlyphOrder() and tt.getBestCmap()[0x6CB3] == "uni6CB3"
+    assert tt["hmtx"]["uni6CB3"][0] == cff["hmtx"]["uni6CB3"][0] == 900
+    cubic_area, cubic_box = measure(cff.getGlyphSet(), "uni6CB3")
+    quad_area, quad_box = measure(tt.getGlyphSet(), "uni6CB3")
     assert cubic_area > 0 > quad_area  # PostScript outer contours run anticlockwise, TrueType clockwise
     assert abs(quad_area) == pytest.approx(cubic_area, rel=0.005)
     assert quad_box == pytest.approx(cubic_box, abs=fonts.MAX_ERR + 0.5)
-    assert tt["hmtx"]["ring"][1] == tt["glyf"]["ring"].xMin == 50
+    assert tt["hmtx"]["uni6CB3"][1] == tt["glyf"]["uni6CB3"].xMin == 50
     assert tt["maxp"].numGlyphs == 3 and tt["maxp"].maxPoints > 4
 
 
@@ -171,8 +178,7 @@ def tiny_source(tmp_path, monkeypatch):
     monkeypatch.setattr(fonts, "source_file", lambda: src)
     monkeypatch.setattr(fonts, "cache_dir", lambda: tmp_path / "cache")
     calls = []
-    real = fonts.to_truetype
-    monkeypatch.setattr(fonts, "to_truetype", lambda s, d: (calls.append(s), real(s, d)))
+    monkeypatch.setattr(fonts, "_convert", lambda s, d: (calls.append(s), fonts.to_truetype(s, d)))
     return src, calls
 
 
@@ -186,13 +192,14 @@ def test_truetype_file_converts_once_for_many_threads_and_again_when_the_font_ch
         t.join()
     assert len(calls) == 1 and len(set(found)) == 1
     first = found[0]
-    assert first.parent == tmp_path / "cache" and TTFont(first).getBestCmap()[0x6CB3] == "ring"
+    assert first.parent == tmp_path / "cache" and TTFont(first).getBestCmap()[0x6CB3] == "uni6CB3"
     assert sorted(p.suffix for p in first.parent.iterdir()) == [".lock", ".ttf"]  # no .part left
     assert fonts.truetype_file() == first and len(calls) == 1
 
     make_cff_font(src, name="Other")
     second = fonts.truetype_file()
     assert second != first and second.exists() and len(calls) == 2
+    assert not first.exists()  # the copy of the earlier font is removed
 
 
 def test_failed_conversion_leaves_nothing_behind(tiny_source, tmp_path, monkeypatch):
@@ -200,10 +207,19 @@ def test_failed_conversion_leaves_nothing_behind(tiny_source, tmp_path, monkeypa
         dest.write_bytes(b"half a font")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(fonts, "to_truetype", broken)
+    monkeypatch.setattr(fonts, "_convert", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         fonts.truetype_file()
     assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".lock"]
+
+
+def test_conversion_runs_in_a_child_interpreter_and_its_failure_is_raised(tmp_path):
+    make_cff_font(tmp_path / "tiny.otf")
+    fonts._convert(tmp_path / "tiny.otf", tmp_path / "tiny.ttf")
+    assert TTFont(tmp_path / "tiny.ttf").getBestCmap()[0x6CB3] == "uni6CB3"
+    (tmp_path / "broken.otf").write_bytes(b"OTTO not a font")
+    with pytest.raises(RuntimeError, match="failed"):
+        fonts._convert(tmp_path / "broken.otf", tmp_path / "broken.ttf")
 
 
 def test_missing_source_font_says_what_to_reinstall(tmp_path, monkeypatch):

@@ -189,7 +189,7 @@ def test_pdf_keeps_vectors_text_and_embeds_the_cjk_font(catalog):
     assert "candidate" in text.lower()
     fonts = [f.get_object() for f in page["/Resources"]["/Font"].values()]
     cjk = [f for f in fonts if "NotoSansCJKsc" in f["/BaseFont"]]
-    assert cjk and all(f["/Subtype"] == "/Type3" and len(f["/CharProcs"]) > 10 for f in cjk)
+    assert cjk and all(f["/Subtype"] == "/Type0" for f in cjk)  # TrueType CID: test_layers_print_fonts
     assert f"data_version={catalog.data_version()}" in reader.metadata["/Keywords"]
     assert reader.metadata.title == "Henan Province: strategic emerging industries"
     assert float(page.mediabox.width) == pytest.approx(595.2, abs=0.5)
@@ -386,3 +386,14 @@ def test_sheet_file_names_keep_a_city_readable():
         "henan-sei-city-Zhengzhou-layers-A3-portrait.png")
     assert filename(parse_options({"scope": "park:park-04"})) == (
         "henan-sei-park-park-04-layers-A4-portrait.png")
+
+
+def test_pitch_pack_cover_states_what_the_data_is_not_an_evidence_grade(catalog):
+    located, unlocated, _ = choose(catalog.layer("parks"), None)
+    assert pitch_pack.data_statement(located, unlocated, "en") == (
+        "What this pack shows: 9 candidate parks (unconfirmed); location precision: district point × 6, "
+        "city seat (approximate) × 1, county seat (approximate) × 1, unlocated × 1.")
+    result = render_pack(catalog, parse_pack_options({"parks": "park-02,park-09", "dpi": "72"}), made=MADE)
+    cover = "".join(PdfReader(io.BytesIO(result.content)).pages[0].extract_text().split())
+    assert "本册数据：2个候选园区（未确认）；位置精度：园区/城区位置1个、未定位1个。" in cover
+    assert "证据" not in cover  # the column of evidence grades (强/中/弱) is gone

@@ -77,25 +77,29 @@ def test_roles_include_those_below_them():
     assert not accounts.may("stranger", VIEWER)
 
 
-def test_an_older_database_gets_the_session_column_and_keeps_its_users(tmp_path):
+def test_planners_record_figures_but_do_no_land_staff_work():
+    from store.accounts import PLANNER
+
+    assert accounts.may(PLANNER, VIEWER) and accounts.may(PLANNER, PLANNER)
+    assert not accounts.may(PLANNER, LAND_STAFF) and not accounts.may(LAND_STAFF, PLANNER)
+    assert not accounts.may(VIEWER, PLANNER) and accounts.may(ADMIN, PLANNER)
+    assert PLANNER in accounts.ROLES
+
+
+def test_an_older_database_gets_the_session_column_and_keeps_its_users(ledger_db):
     """Databases made before ``users.session_gen`` existed: create_all adds it, users keep working."""
     from sqlalchemy import inspect, text
 
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    db.create_all()
-    with db.write() as s:
+    with ledger_db.write() as s:
         accounts.create_user(s, "li", "s3cret-pass", LAND_STAFF)
-    with db.engine.begin() as conn:
+    with ledger_db.engine.begin() as conn:
         conn.execute(text("ALTER TABLE users DROP COLUMN session_gen"))  # as an older release made it
-    db.dispose()
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    db.create_all()
-    db.create_all()  # and again: nothing to add
-    assert "session_gen" in {c["name"] for c in inspect(db.engine).get_columns("users")}
-    with db.write() as s:
+    ledger_db.create_all()
+    ledger_db.create_all()  # and again: nothing to add
+    assert "session_gen" in {c["name"] for c in inspect(ledger_db.engine).get_columns("users")}
+    with ledger_db.write() as s:
         assert accounts.authenticate(s, "li", "s3cret-pass").session_gen == 0
         assert accounts.revoke_sessions(s, "li").session_gen == 1
-    db.dispose()
 
 
 def test_revoking_ends_sessions_and_drops_the_token(db):

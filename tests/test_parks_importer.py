@@ -7,7 +7,16 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
-from fixtures_files import make_csv_points, make_geojson, make_zipped_shapefile, parcels_gdf, twisted_parcel
+from fixtures_files import (
+    damage_record,
+    make_csv_points,
+    make_geojson,
+    make_shapefile,
+    make_zipped_shapefile,
+    parcels_gdf,
+    twisted_parcel,
+    zip_folder,
+)
 
 from parks import field_mapping as fm
 from parks import importer
@@ -229,3 +238,13 @@ def test_refused_shapefile_over_the_default_falls_back_to_the_shipped_layer(cata
     (outcome,) = importer.pickup_dropped(catalog)
     assert outcome["status"] == "refused" and outcome["fallback"]
     assert len(catalog.layer("parks")) == 21  # pages keep working on the shipped layer
+
+
+def test_a_damaged_record_blocks_the_import_by_number_and_reason(catalog, tmp_path):
+    folder = tmp_path / "parts"
+    shp = make_shapefile(folder, official_parks(), crs=4526)
+    damage_record(shp, 3, "parts")
+    plan = importer.plan_import(catalog, "parks", zip_folder(folder, tmp_path / "p.zip"), "p.zip")
+    assert not plan.ok
+    (problem,) = [p for p in plan.errors if p.code == "unreadable_record"]
+    assert problem.row == 3 and "damaged" in problem.en and "第 3 条记录" in problem.zh

@@ -27,7 +27,8 @@ def test_conform_types_values_and_lists_what_it_refuses():
         "kind": ["official", "official", "park"], "fig_basis": [None, "user", "user"],
     }, geometry=[None] * 3, crs=4490)
     out, issues = layer_schema.conform("parks", frame)
-    assert out["a12_km2"].dtype == float and out["a12_km2"].iloc[0] == 0.5 and np.isnan(out["a12_km2"].iloc[1])
+    assert out["a12_km2"].dtype == float
+    assert out["a12_km2"].iloc[0] == 0.5 and np.isnan(out["a12_km2"].iloc[1])
     assert out["fig_basis"].tolist() == ["none", "user", "user"]  # the documented default
     assert out["src_id"].tolist() == [0, 0, 0] and out["src_id"].dtype == "int64"  # missing column
     found = {(i.column, i.ids) for i in issues}

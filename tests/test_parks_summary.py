@@ -54,3 +54,25 @@ def test_unlocated_lists_features_without_geometry(catalog):
     u = unlocated({name: catalog.layer(name) for name in ("parks", "projects", "zones")})
     assert {"park-09", "park-16", "park-b2-5", "proj-07", "zone-08"} <= set(u["id"])
     assert "park-01" not in set(u["id"])
+
+
+def test_recorded_actuals_replace_derived_shares_and_carry_basis_and_source(catalog):
+    import pandas as pd
+
+    from parks.actuals import COLUMNS
+
+    recorded = pd.DataFrame([["park-04", 2013, "built_up_km2", 5.0, "sourced", "2013年土地变更调查", "p", None],
+                             ["park-09", 2013, "built_up_km2", 2.0, "sourced", "国药集团年报", "p", None],
+                             ["park-06", 2013, "revenue_yi", 100.0, "sourced", "洛阳统计年鉴", "p", None]],
+                            columns=COLUMNS)
+    b = built_up(catalog.layer("parks"), actuals=recorded)
+    assert b["groups"]["located"][2013] == pytest.approx(7 * 65 / 16 + 5.0)
+    assert b["groups"]["located"]["recorded"] == {2012: 0, 2013: 1}
+    assert b["groups"]["unlocated"][2013] == 2.0 and b["groups"]["unlocated"]["recorded"][2013] == 1
+    row = b["rows"].set_index("id").loc["park-04"]
+    assert (row["a13_km2"], row["a13_km2_basis"], row["a13_km2_src"]) == (5.0, "sourced", "2013年土地变更调查")
+    assert row["a12_km2_basis"] == "derived"
+    r = revenue_by_city(catalog.layer("parks"), catalog.boundaries("city", 0), actuals=recorded)
+    luoyang = r["cities"].set_index("city").loc["洛阳市"]
+    assert luoyang["rev13_yi"] == pytest.approx(3000 / 16 + 100) and luoyang["recorded13"] == 1
+    assert luoyang["recorded12"] == 0

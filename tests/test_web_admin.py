@@ -152,21 +152,6 @@ def test_cli_import_says_each_problem_once_with_a_count(runner, tmp_path):
     assert line.startswith("  error ×300 — rows 1, 2, 3, 4, 5 … (300): Features 1, 2,")
 
 
-def test_problem_lines_group_by_kind_and_keep_first_seen_order():
-    from parks.importer import Problem
-    from web.console import problem_lines
-
-    problems = [Problem("error", "not_a_number", f"第 {r} 行", f"Row {r}: 'Area' value 'x' is not a number.",
-                        r, "a13_km2") for r in (3, 7, 9)]
-    problems.insert(1, Problem("warning", "ignored_columns", "…", "These columns map to no field: 备注."))
-    problems += [Problem("error", "outside_henan", "…", "Features 1–600 lie outside Henan.", r)
-                 for r in range(1, 501)]
-    assert problem_lines(problems, limit=500) == [
-        "error ×3 — rows 3, 7, 9: e.g. Row 3: 'Area' value 'x' is not a number.",
-        "warning: These columns map to no field: 备注.",
-        "error ×500+ — rows 1, 2, 3, 4, 5 … (500): Features 1–600 lie outside Henan."]
-
-
 def test_cli_bad_file_is_a_usage_error_in_both_languages(runner, tmp_path):
     empty = make_geojson(tmp_path, None)
     result = runner.invoke(args=["import-layer", "parks", str(empty), "--yes"])

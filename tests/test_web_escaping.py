@@ -49,7 +49,9 @@ def serve_hostile(data_dir, layer: str) -> None:
 ])
 def test_map_tooltips_labels_and_popups_hold_names_as_text(client, data_dir, layer, path):
     serve_hostile(data_dir, layer)
-    assert_escaped(client.get(path).get_data(as_text=True))
+    r = client.get(path)
+    assert r.status_code == 200, path
+    assert_escaped(r.get_data(as_text=True))
 
 
 def test_verdict_map_holds_parcel_and_park_names_as_text(client, data_dir, sign_in, tmp_path):
@@ -118,7 +120,8 @@ def test_check_report_csv_neutralises_formulas_and_keeps_numbers(client, sign_in
     names = [FORMULA, "@cmd"]
     path = make_geojson(tmp_path, parcels_gdf(2, lon=PARK01[0], lat=PARK01[1], names=names))
     with open(path, "rb") as f:
-        r = client.post("/api/quota/check", data={"file": (f, "p.geojson")}, content_type="multipart/form-data")
+        r = client.post("/api/quota/check", data={"file": (f, "p.geojson")},
+                        content_type="multipart/form-data")
     assert r.status_code == 201
     rows = _csv_rows(client.get(r.json["links"]["csv"]).data)
     assert [rows[1][1], rows[2][1]] == ["'" + FORMULA, "'@cmd"]

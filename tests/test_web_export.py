@@ -162,3 +162,51 @@ def test_cli_writes_the_readable_city_name(runner, tmp_path):
                                  "--format", "svg", "--dpi", "72", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert [p.name for p in out.iterdir()] == ["henan-sei-city-郑州市-layers-A4-portrait.svg"]
+
+
+def test_exports_run_in_a_bounded_queue_and_the_rest_get_503_with_retry_after(app, monkeypatch):
+    """One render at a time and one waiting: a third export is refused at once (503 and
+    Retry-After), as is a second one from a user who has one under way; /healthz answers."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    import web.export
+
+    app.config.update(EXPORT_CONCURRENCY=1, EXPORT_QUEUE=1, EXPORT_PER_USER=1, EXPORT_WAIT_S=30)
+    started, release = threading.Event(), threading.Event()
+    entered = []
+
+    def slow_render(*_args, **_kwargs):
+        entered.append(1)
+        started.set()
+        assert release.wait(30)
+        return SimpleNamespace(content=b"png", mimetype="image/png", filename="map.png",
+                               metadata={"data_version": "test"})
+
+    monkeypatch.setattr(web.export, "render", slow_render)
+
+    def get(address: str, path: str = "/api/export?dpi=72"):
+        return app.test_client().get(path, environ_base={"REMOTE_ADDR": address})
+
+    answers = {}
+    first = threading.Thread(target=lambda: answers.setdefault("a", get("10.0.0.1")))
+    second = threading.Thread(target=lambda: answers.setdefault("b", get("10.0.0.2")))
+    first.start()
+    assert started.wait(10)
+    second.start()
+    time.sleep(0.3)  # the second one now waits for the slot
+    try:
+        start = time.monotonic()
+        for address, code in (("10.0.0.3", "busy"), ("10.0.0.1", "busy")):
+            refused = get(address)
+            assert refused.status_code == 503 and refused.json["error"] == code
+            assert int(refused.headers["Retry-After"]) > 0
+        assert "already have an export" in get("10.0.0.1").json["message_en"]
+        assert get("10.0.0.4", "/healthz").status_code == 200
+        assert time.monotonic() - start < 2, "refusals must not wait for a slot"
+    finally:
+        release.set()
+        first.join(30)
+        second.join(30)
+    assert answers["a"].status_code == answers["b"].status_code == 200 and len(entered) == 2

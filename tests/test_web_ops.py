@@ -181,3 +181,16 @@ def test_serve_production_serves_with_several_workers(server, data_dir, tmp_path
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_healthz_reads_the_layers_it_reports_on(app, client, data_dir):
+    """A served layer the pages cannot use (figures stored as text) makes /healthz say so."""
+    from parks.catalog import Catalog
+    from store import layer_versions as lv
+
+    parks = Catalog(data_dir).layer("parks").drop(columns=["evidence", "source", "prec_note"])
+    parks["a12_km2"] = parks["a12_km2"].astype(object).fillna("")
+    lv.switch(data_dir, "parks", lv.write_version(data_dir, "parks", parks, {"origin": "test"}))
+    r = client.get("/healthz")
+    assert r.status_code == 503 and r.json["status"] == "error"
+    assert r.json["checks"]["database"] == "ok" and "parks.a12_km2" in r.json["checks"]["layers"]

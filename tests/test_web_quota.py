@@ -379,7 +379,8 @@ def test_report_language_comes_from_the_link_not_the_cookie(client, clerk, tmp_p
     assert f'href="{check_url}/report.pdf?lang=en"' in page  # …so the page's PDF link asks for English
 
     def title(query: str) -> str:
-        return PdfReader(io.BytesIO(client.get(f"{check_url}/report.pdf{query}").data)).pages[0].extract_text()
+        pdf = client.get(f"{check_url}/report.pdf{query}").data
+        return PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
     assert "Parcel land-use quota check" in title("?lang=en")
     assert "地块用地指标核查报告" in title("")  # no language asked: the default, not the cookie
@@ -407,5 +408,14 @@ def test_a_damaged_record_is_reported_and_the_check_cannot_pass(client, clerk, t
     rows = list(csv.reader(io.StringIO(client.get(f"{check_url}/report.csv").data.decode("utf-8-sig"))))
     assert any("Record 2 of the file could not be read" in cell for row in rows for cell in row)
     assert "不符合" in rows[-1][-2]
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"{check_url}/report.pdf").data)).pages)
+    pdf = PdfReader(io.BytesIO(client.get(f"{check_url}/report.pdf").data))
+    text = "".join(p.extract_text() for p in pdf.pages)
     assert "文件第 2 条记录无法读取" in text.replace("\n", "")
+
+
+def test_a_long_file_name_is_refused_not_a_500(client, clerk, tmp_path, three_parcels):
+    """Issue 11, finding 7: on PostgreSQL a name past the column's 255 characters was a 500."""
+    path = make_geojson(tmp_path, three_parcels)
+    r = upload(client, path, name="地" * 300 + ".geojson")
+    assert r.status_code == 400 and r.json["error"] == "file_name_too_long"
+    assert upload(client, path, name="地" * 247 + ".geojson").status_code == 201

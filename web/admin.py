@@ -36,7 +36,7 @@ from store import layer_versions as lv
 from store.db import Database
 from web.auth import ADMIN, current_actor, database, role_required
 from web.console import input_error, problem_lines
-from web.context import catalog
+from web.context import TILES, catalog
 from web.i18n import current_lang
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,11 +54,14 @@ def _region(cat: Catalog):
     return cat.boundaries("province", 0).geometry.union_all()
 
 
-def _seed_ledger(app: Flask, layer: str) -> None:
-    """New park/zone IDs get their quota ledger rows (existing rows are never changed)."""
+def _layer_switched(app: Flask, layer: str) -> None:
+    """After a layer serves another version: new park/zone IDs get their quota ledger rows
+    (existing rows are never changed), and the version's vector tiles start building in the
+    background (the map serves the previous tiles until they are ready)."""
     if layer in ("parks", "zones"):
         cat = app.extensions["atlas_catalog"]
         ledger.seed(app.extensions["atlas_db"], cat.layer("parks"), cat.layer("zones"))
+    app.extensions[TILES].build_if_big(layer)
 
 
 def _plan(token: str) -> tuple[importer.ImportPlan, dict]:
@@ -166,7 +169,7 @@ def commit(token: str):
         version = importer.commit_import(catalog(), plan, actor=current_actor(), session=session,
                                          reason=request.form.get("reason", "").strip())
     staging.drop(_staging_root(), token)
-    _seed_ledger(current_app, plan.layer)
+    _layer_switched(current_app, plan.layer)
     info = LAYERS[plan.layer]
     flash(("ok", f"已导入图层“{info.title_zh}”（版本 {version}），并记入审计记录。",
            f"Imported layer '{info.title_en}' (version {version}); recorded in the audit trail."))
@@ -198,7 +201,7 @@ def restore(name: str):
     with database().write() as session:
         importer.restore(catalog(), name, version, actor=current_actor(), session=session,
                          reason=request.form.get("reason", "").strip())
-    _seed_ledger(current_app, name)
+    _layer_switched(current_app, name)
     flash(("ok", f"已恢复版本 {version}，并记入审计记录。",
            f"Restored version {version}; recorded in the audit trail."))
     return redirect(url_for("admin.layer_history", name=name))
@@ -255,7 +258,7 @@ def import_layer_command(layer, file, mapping, mode, crs, encoding, datum, reaso
         click.confirm("Swap the layer in? / 确认替换图层？", abort=True)
     with database().write() as session:
         version = importer.commit_import(cat, plan, actor="cli", session=session, reason=reason)
-    _seed_ledger(current_app, layer)
+    _layer_switched(current_app, layer)
     click.echo(f"imported {layer} as version {version}")
 
 
@@ -283,7 +286,7 @@ def restore_layer_command(layer, version, reason):
                              session=session, reason=reason)
     except UserError as exc:
         raise input_error(exc) from exc
-    _seed_ledger(current_app, layer)
+    _layer_switched(current_app, layer)
     click.echo(f"{layer} now serves {version}")
 
 
@@ -293,4 +296,4 @@ def pick_up_dropped_layers(app: Flask, db: Database) -> None:
     if importer.dropped_files(cat):
         for outcome in importer.pickup_dropped(cat, write_session=db.write, region=_region(cat)):
             app.logger.info("dropped-in layer file %s: %s", outcome["file"], outcome["status"])
-            _seed_ledger(app, outcome["layer"])
+            _layer_switched(app, outcome["layer"])

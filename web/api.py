@@ -1,4 +1,5 @@
-"""JSON API: layers as GeoJSON (EPSG:4326) or as files to download, and the plan's targets."""
+"""JSON API: layers as GeoJSON (EPSG:4326) or as files to download, the plan's targets, and
+the place search."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from core.errors import UserError
 from geo.crs import CGCS2000
 from geo.vector_write import DOWNLOAD_EPSG, FORMATS
 from layers.downloads import download_layer
+from layers.labels import tr
 from layers.web.geojson import layer_geojson_text
+from parks import places
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 from parks.sources import read_plan_targets
 from web.context import catalog
+from web.i18n import current_lang
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -89,3 +93,28 @@ def plan():
                     "source_en": "Henan plan to promote S&T innovation and cultivate SEIs "
                                  "(2012-11-01)",
                     "targets": read_plan_targets()})
+
+
+def limit_arg(default: int, most: int) -> int:
+    """The ``limit`` query argument: a whole number from 1 to ``most`` (``default`` when absent)."""
+    raw = request.args.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise UserError(f"limit 须为 1 到 {most} 之间的整数。",
+                        f"limit must be a whole number from 1 to {most}.", code="bad_parameter")
+    return int(raw)
+
+
+@bp.get("/places")
+def search_places():
+    """Henan's cities, counties and towns matching ``q`` (Chinese, pinyin or English), best first."""
+    q = request.args.get("q", "")
+    if not places.normalise(q):
+        raise UserError("请给出要查找的地名（q）。", "Give a place name to look for (q).",
+                        code="bad_parameter")
+    total, found = places.search(q, limit=limit_arg(10, places.MAX_RESULTS))
+    lang = current_lang()
+    return jsonify({
+        "query": q, "total": total, "attribution": tr(lang, *places.ATTRIBUTION),
+        "places": [p.as_dict() | {"name": tr(lang, p.name_zh, p.name_en),
+                                  "kind_label": tr(lang, *places.KIND_LABELS[p.kind]),
+                                  "parent": places.parent_name(p, lang)} for p in found]})

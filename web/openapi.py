@@ -12,6 +12,8 @@ from core.openapi import path_param, query, response
 from geo.vector_write import DOWNLOAD_EPSG, FORMATS
 from layers.print.sheet import FORMATS as SHEET_FORMATS
 from layers.print.sheet import ORIENTATIONS, PAPERS_MM, THEMES
+from layers.tiles.service import TILE_LAYERS
+from layers.web.features import MAX_RESULTS
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 
 ERROR = {"type": "object", "required": ["error", "message_zh", "message_en"],
@@ -60,6 +62,31 @@ def _layers_paths() -> dict:
                           "304": {"description": "not modified (ETag)"}, **_errors(400, 404)}}},
         "/api/plan": {"get": {"summary": "The plan's targets, each with its section",
                               "responses": {"200": _json(_OBJECT, "targets")}}},
+    }
+
+
+def _tile_paths() -> dict:
+    thematic = [info.name for info in LAYERS.values() if info.name != "boundaries"]
+    return {
+        "/api/features/{layer}": {"get": {
+            "summary": "Search and filter a layer's features (the map's search box for tiled layers)",
+            "parameters": [path_param("layer", {"type": "string", "enum": thematic}),
+                           query("q", {"type": "string"}, "part of a Chinese or English name"),
+                           query("city", {"type": "string"}), query("industry", {"type": "string"}),
+                           query("sector", {"type": "string"}),
+                           query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS})],
+            "responses": {"200": _json(_OBJECT, "total and the first features"), **_errors(400, 404)}}},
+        "/api/features/{layer}/{fid}": {"get": {
+            "summary": "One feature with all its attributes and its popup (HTML)",
+            "parameters": [path_param("layer", {"type": "string", "enum": thematic}),
+                           path_param("fid", {"type": "string"})],
+            "responses": {"200": response("the feature", {"application/geo+json": {"schema": _OBJECT}}),
+                          **_errors(404)}}},
+        "/api/jobs/{job_id}": {"get": {
+            "summary": "A background tile build: state, steps done of total, current step",
+            "parameters": [path_param("job_id", {"type": "string", "pattern": r"^tiles\.(" +
+                                                 "|".join(TILE_LAYERS) + r")\..+$"})],
+            "responses": {"200": _json(_OBJECT, "the job"), **_errors(404)}}},
     }
 
 
@@ -153,7 +180,7 @@ def openapi(server_url: str = "/") -> dict:
                                 "OGC API – Features: see /ogc/api."},
         "servers": [{"url": server_url}],
         "paths": _every_operation_may_refuse({
-            **_layers_paths(), **_export_paths(), **_quota_paths(),
+            **_layers_paths(), **_tile_paths(), **_export_paths(), **_quota_paths(),
             "/healthz": {"get": {"summary": "Health of the app and its database",
                                  "responses": {"200": _json(_OBJECT, "healthy"),
                                                "503": _json(_OBJECT, "unhealthy")}}}}),

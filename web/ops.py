@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from parks import layer_schema
 from store import backup as backups
 from store.db import Database
 from store.recovery import reconcile_layers
@@ -27,9 +28,24 @@ from web.openapi import openapi
 bp = Blueprint("ops", __name__)
 
 
+#: app extension holding (data version, problems) of the layers last checked
+LAYER_HEALTH = "atlas_layer_health"
+
+
+def _layer_health() -> tuple[str, list[str]]:
+    """(data version, what keeps the pages from using the served layers): the layers are read
+    through the catalog and checked against their schema once per data version."""
+    version = catalog().data_version()
+    known = current_app.extensions.get(LAYER_HEALTH)
+    if known is None or known[0] != version:
+        known = current_app.extensions[LAYER_HEALTH] = (version, layer_schema.served_problems(catalog()))
+    return known
+
+
 @bp.get("/healthz")
 def healthz():
-    """200 when the app answers and its database runs ``SELECT 1``; 503 otherwise."""
+    """200 when the app answers, its database runs ``SELECT 1`` and every served layer reads
+    and holds the columns the pages use (``parks.layer_schema``); 503 otherwise."""
     checks = {}
     try:
         with database().engine.connect() as conn:
@@ -39,11 +55,12 @@ def healthz():
         current_app.logger.error("health check: database unavailable: %s", exc)
         checks["database"] = f"error: {type(exc).__name__}"
     try:
-        version = catalog().data_version()
-        checks["layers"] = "ok"
-    except OSError as exc:
-        current_app.logger.error("health check: layers unreadable: %s", exc)
+        version, problems = _layer_health()
+        checks["layers"] = f"error: {'; '.join(problems[:3])}" if problems else "ok"
+    except Exception as exc:  # a layer file missing or unreadable
         version, checks["layers"] = None, f"error: {type(exc).__name__}"
+    if checks["layers"] != "ok":
+        current_app.logger.error("health check: layers: %s", checks["layers"])
     healthy = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if healthy else "error", "checks": checks, "data_version": version,
             "database": database().engine.url.get_backend_name()}

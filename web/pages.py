@@ -1,4 +1,5 @@
-"""HTML pages for planners: the overview map, the park list and pages, and the two views."""
+"""HTML pages for planners: the overview map, the park list and pages, and the views of built-up
+area, revenue and investment, each with its target against actual (:mod:`parks.monitoring`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ from flask import Blueprint, Flask, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from core.errors import UserError
-from layers.labels import basis_badge, city, num, precision_label, tr
+from layers.labels import basis_badge, city, num, precision_label, signed, tr
 from layers.web.offline import map_parts
 from layers.web.overview import THEMATIC, build_overview, filter_options, title
-from layers.web.views import built_up_map, park_map, revenue_map
-from parks import summary
+from layers.web.popups import evidence_html, original_text
+from layers.web.target_chart import target_chart
+from layers.web.views import monitor_map, park_map
+from parks import actuals, monitoring, places, summary
+from parks.evidence import STRENGTH
 from parks.footprints import RULES
 from parks.nearby import nearby, park_record
-from parks.sources import PARK_SLOTS, read_plan_targets
+from parks.sources import PARK_SLOTS, plan_target, read_plan_targets
 from web.assets import bp as vendor_bp
+from web.auth import database
 from web.context import catalog, tiles
 from web.i18n import LANGS, current_lang
 
@@ -49,21 +54,28 @@ def lang_url(lang: str) -> str:
     return f"?lang={lang}"
 
 
-def _overview_context(lang: str) -> dict:
+def _tiled_layers() -> dict[str, str]:
+    """The thematic layers too big to inline, and their TileJSON URL."""
+    return {name: url_for("tiles.tilejson_doc", layer=name) for name in THEMATIC
+            if tiles().tiled_on_map(name)}
+
+
+def _overview_context(lang: str, tiled: dict[str, str]) -> dict:
     cat, config = catalog(), current_app.config
     m, map_config = build_overview(
         cat, lang=lang, boundary_url=url_for("api.get_layer", name="boundaries"),
         detail_url=detail_url, vendor_base=_vendor_base(),
         tile_url=config["TILE_URL"], tile_attribution=config["TILE_ATTRIBUTION"],
-        tiled={name: url_for("tiles.tilejson_doc", layer=name) for name in THEMATIC
-               if tiles().tiled_on_map(name)})
+        tiled=tiled)
     unlocated = summary.unlocated({name: cat.layer(name, copy=False) for name in THEMATIC})
     map_config["exportUrl"] = export_url("province")
     map_config["root"] = request.script_root
+    map_config["placesUrl"] = url_for("api.search_places")
     map_config["unlocated"] = _records(unlocated[["layer", "id", "name_zh", "name_en"]])
     first_tolerance = map_config["tolerances"][0][1]
     return {"map": map_parts(m), "config": map_config, "filters": filter_options(cat, lang),
             "targets": read_plan_targets(), "unlocated": _records(unlocated),
+            "place_credit": tr(lang, *places.ATTRIBUTION) + tr(lang, "。", "."),
             "prefetch": [f"{b['url']}&tolerance={first_tolerance}" for b in map_config["boundaries"]]}
 
 
@@ -83,7 +95,9 @@ def _cached(page: str, build, *key):
 @bp.get("/")
 def overview():
     """The overview map (kept per language, data version and configuration)."""
-    return render_template("overview.html", **_cached("overview", lambda: _overview_context(current_lang())))
+    tiled = _tiled_layers()
+    context = _cached("overview", lambda: _overview_context(current_lang(), tiled), tuple(tiled))
+    return render_template("overview.html", **context)
 
 
 @bp.get("/parks/")
@@ -112,38 +126,75 @@ def park(park_id: str):
     return render_template("park.html", **_cached("park", lambda: _park_context(park_id), park_id))
 
 
-def _built_up_context() -> dict:
+def _years(metric: str, recorded) -> list[int]:
+    """The years a view offers: the plan's, and those with a recorded figure of ``metric``."""
+    return sorted(set(summary.YEARS) | set(recorded.loc[recorded["metric"] == metric, "year"]))
+
+
+def _monitored(metric: str, default_level: str) -> tuple[int, str, object]:
+    """The view's ``?year=`` (one of :func:`_years`) and ``?level=`` (park, city, zone, cluster),
+    and the recorded figures; 400 for any other year or level."""
+    recorded = actuals.load(database())
+    years = _years(metric, recorded)
+    raw = request.args.get("year") or str(max(summary.YEARS))
+    if not raw.isdigit() or int(raw) not in years:
+        listed = ", ".join(map(str, years))
+        raise UserError(f"year 须为 {listed.replace(', ', '、')} 之一。", f"year must be one of {listed}.",
+                        code="bad_parameter")
+    level = request.args.get("level") or default_level
+    if level not in monitoring.LEVELS:
+        raise UserError(f"level 须为 {'、'.join(monitoring.LEVELS)} 之一。",
+                        f"level must be one of {', '.join(monitoring.LEVELS)}.", code="bad_parameter")
+    return int(raw), level, recorded
+
+
+def _monitor_context(metric: str, year: int, level: str, recorded) -> dict:
+    """Target against actual of ``metric``: the comparison, its map and its chart."""
     cat = catalog()
-    m = built_up_map(cat, lang=current_lang(), detail_url=detail_url, vendor_base=_vendor_base())
-    return {"map": map_parts(m), "built": summary.built_up(cat.layer("parks"))}
+    comparison = monitoring.compare(actuals.metrics()[metric], year, level, parks=cat.layer("parks"),
+                                    zones=cat.layer("zones"), clusters=cat.layer("clusters"),
+                                    cities=cat.boundaries("city", 0), actuals=recorded)
+    m = monitor_map(cat, comparison, lang=current_lang(), detail_url=detail_url, vendor_base=_vendor_base())
+    return {"map": map_parts(m), "monitor": comparison, "monitor_rows": _records(comparison["rows"]),
+            "chart": Markup(target_chart(comparison, current_lang())), "years": _years(metric, recorded),
+            "levels": monitoring.LEVELS, "level_labels": monitoring.LEVEL_LABELS,
+            "status_labels": monitoring.STATUS_LABELS}
+
+
+def _view(page: str, metric: str, default_level: str, build):
+    """A monitored view, kept per year, level and state of the recorded figures."""
+    year, level, recorded = _monitored(metric, default_level)
+    context = _cached(page, lambda: _monitor_context(metric, year, level, recorded)
+                      | build(year, recorded), year, level, actuals.stamp(database()))
+    return render_template(f"{page}.html", **context)
 
 
 @bp.get("/views/built-up")
 def built_up():
-    return render_template("built_up.html", **_cached("built_up", _built_up_context))
+    return _view("built_up", "built_up_km2", "park", _built_up_context)
 
 
-def _year() -> int:
-    raw = request.args.get("year", "2013")
-    if raw not in ("2012", "2013"):
-        raise UserError("year 须为 2012 或 2013。", "year must be 2012 or 2013.", code="bad_parameter")
-    return int(raw)
+def _built_up_context(year: int, recorded) -> dict:
+    return {"built": summary.built_up(catalog().layer("parks"), actuals=recorded)}
 
 
 @bp.get("/views/revenue")
 def revenue():
-    year = _year()
-    return render_template("revenue.html", **_cached("revenue", lambda: _revenue_context(year), year))
+    return _view("revenue", "revenue_yi", "city", _revenue_context)
 
 
-def _revenue_context(year: int) -> dict:
+def _revenue_context(year: int, recorded) -> dict:
     cat = catalog()
-    by_city = summary.revenue_by_city(cat.layer("parks"), cat.boundaries("city", 0))
+    by_city = summary.revenue_by_city(cat.layer("parks"), cat.boundaries("city", 0), actuals=recorded)
     clusters = summary.cluster_revenue(cat.layer("clusters"))
-    m = revenue_map(cat, by_city["cities"], clusters, year=year, lang=current_lang(),
-                    vendor_base=_vendor_base())
-    return {"map": map_parts(m), "year": year, "revenue": by_city, "cities": _records(by_city["cities"]),
+    return {"year": year, "revenue": by_city, "cities": _records(by_city["cities"]),
             "clusters": _records(clusters)}
+
+
+@bp.get("/views/investment")
+def investment():
+    return _view("investment", "investment_yi", "park",
+                 lambda year, recorded: {"plan": plan_target(actuals.metrics()["investment_yi"].target)})
 
 
 def init_templates(app: Flask) -> None:
@@ -155,5 +206,8 @@ def init_templates(app: Flask) -> None:
         city_name=lambda name: city(name or "", current_lang()),
         rule_text=lambda code: tr(current_lang(), *RULES.get(code, RULES["none"])),
         layer_title=lambda name: title(name, current_lang()), even_split_rule=summary.EVEN_SPLIT_RULE,
-        park_slots=PARK_SLOTS)
+        park_slots=PARK_SLOTS, strength_label=lambda s: tr(current_lang(), *STRENGTH.get(s, (s, s))),
+        evidence_html=lambda evidence, source: Markup(evidence_html(evidence, source, current_lang())),
+        original_text=lambda text: Markup(original_text(text, current_lang())))
     app.jinja_env.filters["num"] = num
+    app.jinja_env.filters["signed"] = signed

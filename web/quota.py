@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import tempfile
 from pathlib import Path
 
 from flask import (
@@ -30,6 +29,7 @@ from core.errors import UserError
 from geo.crs import crs_label
 from geo.errors import CRSError
 from geo.units import M2_PER_HA, M2_PER_MU
+from geo.vector_io import upload_workspace
 from layers.print.check_report import CRS_HOW, report_csv, report_pdf
 from layers.web.offline import map_parts
 from layers.web.parcel_map import parcel_map
@@ -111,8 +111,8 @@ def _run_upload_check() -> int:
         raise UserError("请选择要核查的文件。", "Choose a file to check.", code="no_file")
     suffix = "".join(re.findall(r"\.[A-Za-z0-9]{1,8}", Path(upload.filename).name)[-2:]).lower()
     _sync_ledger()
-    with tempfile.TemporaryDirectory(prefix="sei-check-") as tmp:
-        path = Path(tmp) / f"upload{suffix}"
+    with upload_workspace() as tmp:
+        path = tmp / f"upload{suffix}"
         upload.save(path)
         return run_check(database(), path, filename=upload.filename, areas=_areas(),
                          actor=current_actor(), year=_year(), crs=request.form.get("crs"),

@@ -14,12 +14,12 @@ import click
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask.cli import AppGroup, with_appcontext
 
-from core.errors import UserError
 from layers.tiles import jobs
 from layers.tiles.service import TILE_LAYERS, make_service
 from layers.tiles.tilejson import tilejson
 from layers.web import features
 from parks.catalog import THEMATIC
+from web.api import limit_arg
 from web.context import TILES, catalog, tiles
 from web.i18n import current_lang
 from web.pages import detail_url
@@ -89,14 +89,10 @@ def _feature_layer(layer: str) -> None:
 def search_features(layer: str):
     _feature_layer(layer)
     filters = {k: request.args.get(k, "") for k in ("city", "industry", "sector")}
-    raw_limit = request.args.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= features.MAX_RESULTS:
-        raise UserError(f"limit 须为 1 到 {features.MAX_RESULTS} 之间的整数。",
-                        f"limit must be a whole number from 1 to {features.MAX_RESULTS}.",
-                        code="bad_parameter")
+    limit = limit_arg(20, features.MAX_RESULTS)
     q = request.args.get("q", "").strip()[:100]
     return jsonify(features.search(catalog(), layer, q=q, filters=filters, lang=current_lang(),
-                                   limit=int(raw_limit)))
+                                   limit=limit))
 
 
 @bp.get("/api/features/<layer>/<fid>")

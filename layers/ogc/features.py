@@ -40,6 +40,7 @@ from layers.ogc.params import (
     property_filters,
 )
 from layers.ogc.table import FeatureTable
+from layers.ogc.tiles import REL_TILESETS_VECTOR, REL_TILING_SCHEMES, TILES_CONFORMANCE
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import BOUNDARY_LEVELS, LAYERS, THEMATIC, Catalog
 
@@ -56,7 +57,7 @@ FEATURES_QUERYABLES = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
-CONFORMANCE = [*FEATURES_CORE, *FEATURES_CRS, *FEATURES_QUERYABLES]
+CONFORMANCE = [*FEATURES_CORE, *FEATURES_CRS, *FEATURES_QUERYABLES, *TILES_CONFORMANCE]
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 #: long free texts (evidence, sources) are served but not offered as filters
 NOT_QUERYABLE = ("evidence", "source", "prec_note")
@@ -219,6 +220,7 @@ class OGCService:
                 _link(f"{base}/conformance", REL_CONFORMANCE, JSON),
                 _link(f"{base}/collections", "data", JSON),
                 _link(f"{base}/collections", REL_DATA, JSON),
+                _link(f"{base}/tileMatrixSets", REL_TILING_SCHEMES, JSON),
             ],
         }
 
@@ -239,6 +241,7 @@ class OGCService:
                 _link(_url(f"{href}/items", f="json"), "items", GEOJSON),
                 _link(_url(f"{href}/items", f="html"), "items", HTML),
                 _link(f"{href}/queryables", REL_QUERYABLES, SCHEMA),
+                _link(f"{href}/tiles", REL_TILESETS_VECTOR, JSON, "vector tiles (Mapbox Vector Tile)"),
             ],
         }
         if extent:

@@ -9,6 +9,7 @@ page costs, not a walk over every feature.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -82,6 +83,7 @@ class FeatureTable:
     arrays: dict[str, np.ndarray]
     rows_by_id: dict[str, int]
     _orders: dict = field(default_factory=dict, repr=False)
+    _orders_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_frame(cls, gdf: gpd.GeoDataFrame, id_field: str) -> FeatureTable:
@@ -140,9 +142,10 @@ class FeatureTable:
                 columns.append(codes)
             rank = np.empty(len(self), dtype=np.int64)
             rank[np.lexsort(columns)] = np.arange(len(self))
-            if len(self._orders) >= SORT_ORDERS_KEPT:
-                self._orders.pop(next(iter(self._orders)), None)
-            self._orders[keys] = rank
+            with self._orders_lock:
+                if len(self._orders) >= SORT_ORDERS_KEPT:
+                    self._orders.pop(next(iter(self._orders)))
+                self._orders[keys] = rank
         return rank
 
     def features(self, rows, crs, *, names: list[str] | None = None,

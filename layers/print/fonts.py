@@ -20,10 +20,11 @@ viewers need the font installed (fonts-noto-cjk) or fall back to a generic sans-
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,7 +35,7 @@ FAMILY = "Noto Sans CJK SC"
 #: the most a quadratic curve may stray from the cubic it replaces, in font units (1000 per em)
 MAX_ERR = 1.0
 #: raise when the conversion changes, so every machine converts again
-CONVERSION = 1
+CONVERSION = 2
 
 _lock = threading.Lock()
 
@@ -52,7 +53,12 @@ def cache_dir() -> Path:
 
 def to_truetype(src: Path, dest: Path) -> None:
     """Write the OpenType/CFF font ``src`` as ``dest`` with TrueType outlines: the same glyph
-    order, advances, cmap and layout tables; outlines within :data:`MAX_ERR`, unhinted."""
+    order, advances, cmap, kerning (GPOS) and outlines within :data:`MAX_ERR`, unhinted.
+
+    The glyph substitutions (GSUB) are left out: without them the glyphs never depend on the
+    process locale (HarfBuzz takes its default language from it, and GSUB ``locl`` would then
+    print Japanese or Traditional forms), and Latin ligatures (fi, fl) do not cost every PDF a
+    second subset of the whole font."""
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
@@ -70,7 +76,7 @@ def to_truetype(src: Path, dest: Path) -> None:
         glyph.recalcBounds(glyf)
         metrics[name] = (metrics[name][0], glyph.xMin)
     font["loca"] = newTable("loca")
-    for tag in ("CFF ", "VORG", "DSIG"):  # CFF-only tables, and a signature the change voids
+    for tag in ("CFF ", "VORG", "DSIG", "GSUB"):  # CFF-only, a voided signature, substitutions
         if tag in font:
             del font[tag]
     maxp = font["maxp"] = newTable("maxp")
@@ -100,43 +106,63 @@ def _machine_lock(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def truetype_file() -> Path:
-    """The TrueType copy of :func:`source_file` in :func:`cache_dir`, converted when missing.
+def _convert(src: Path, dest: Path) -> None:
+    """Run :func:`to_truetype` in a fresh interpreter, so its peak of ~700 MB goes back to the
+    OS when it exits instead of staying in a server process. Raises ``RuntimeError`` on failure."""
+    child = multiprocessing.get_context("spawn").Process(target=to_truetype, args=(src, dest),
+                                                         name="CJK font to TrueType")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"converting {src} to TrueType failed (exit code {child.exitcode})")
 
-    Raises ``RuntimeError`` when the shipped font is missing."""
+
+def _install(src: Path, dest: Path) -> None:
+    """Convert ``src`` into ``dest`` atomically (readers see no file or a whole one), then
+    remove the copies of earlier fonts or conversions."""
+    handle, part = tempfile.mkstemp(dir=dest.parent, prefix=dest.stem, suffix=".part")
+    os.close(handle)
+    try:
+        _convert(src, Path(part))
+        os.chmod(part, 0o644)
+        os.replace(part, dest)
+    finally:
+        Path(part).unlink(missing_ok=True)
+    for stale in dest.parent.glob(f"{src.stem}-*.ttf"):
+        if stale != dest:
+            with suppress(OSError):  # still open elsewhere (Windows): left for next time
+                stale.unlink()
+
+
+def truetype_file() -> Path:
+    """The TrueType copy of :func:`source_file` in :func:`cache_dir`, converted when missing
+    (once per machine: other threads and processes wait for it and then use it).
+
+    Raises ``RuntimeError`` when the shipped font is missing or its conversion fails."""
     src = source_file()
     if not src.exists():
         raise RuntimeError(f"CJK font missing: {src} (reinstall the mplfonts package)")
     digest = hashlib.sha256(b"%d:" % CONVERSION + src.read_bytes()).hexdigest()[:16]
     dest = cache_dir() / f"{src.stem}-{digest}.ttf"
-    if dest.exists():
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with _machine_lock(dest.with_suffix(".lock")):
-        if not dest.exists():
-            handle, part = tempfile.mkstemp(dir=dest.parent, prefix=dest.stem, suffix=".part")
-            os.close(handle)
-            try:
-                to_truetype(src, Path(part))
-                os.chmod(part, 0o644)
-                os.replace(part, dest)
-            finally:
-                Path(part).unlink(missing_ok=True)
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with _lock, _machine_lock(dest.with_suffix(".lock")):
+            if not dest.exists():
+                _install(src, dest)
     return dest
 
 
 @lru_cache(maxsize=1)
 def register() -> Path:
     """Make the TrueType font ready (converting it on a machine's first start) and set the
-    process-wide output choices, once per process (set once, never changed, so concurrent
+    process-wide output choices, once per process (always the same values, so concurrent
     renders see the same settings). Returns the font file."""
-    with _lock:
-        path = truetype_file()
-        matplotlib.rcParams["svg.fonttype"] = "none"
-        matplotlib.rcParams["pdf.fonttype"] = 42
-        # matplotlib (3.11) sizes a PDF's font subsets by ps.fonttype: 42 keeps every Chinese
-        # character in one subset (3 would split them in 256s, each a fresh subsetting pass)
-        matplotlib.rcParams["ps.fonttype"] = 42
+    path = truetype_file()
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["pdf.fonttype"] = 42
+    # matplotlib (3.11) sizes a PDF's font subsets by ps.fonttype: 42 keeps every Chinese
+    # character in one subset (3 would split them in 256s, each a fresh subsetting pass)
+    matplotlib.rcParams["ps.fonttype"] = 42
     return path
 
 

@@ -23,7 +23,7 @@ from matplotlib.patches import Rectangle
 from core.errors import UserError
 from geo.area import HENAN_EQUAL_AREA
 from geo.crs import CGCS2000, transform_geoms
-from layers.labels import basis_label, city, num, pick, tr
+from layers.labels import basis_label, city, num, pick, precision_label, tr
 from layers.print import fonts, furniture, printmap
 from layers.print.placement import place_labels
 from layers.print.render import (
@@ -42,10 +42,10 @@ from layers.styles import LAYER_COLOURS
 from parks import summary
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import Catalog
+from parks.provenance import PRECISIONS
 from parks.sources import PARK_SLOTS, plan_target
 
 PACK_FORMATS = {"pdf": "application/pdf", "zip": "application/zip"}
-STRENGTH = {"strong": ("强", "strong"), "medium": ("中", "medium"), "weak": ("弱", "weak")}
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,14 @@ def _cover_rows(located, unlocated, unidentified, lang: str) -> list[list[str]]:
     rows = []
     for page, row in enumerate(located.to_dict("records"), start=2):
         rows.append([str(page), pick(row, "name", lang), city(row["city"] or "", lang) or "—",
-                     pick(row, "ind", lang), tr(lang, *STRENGTH.get(row["strength"], ("—", "—"))),
+                     pick(row, "ind", lang), precision_label(row["loc_prec"], lang),
                      _pair(row, "a12_km2", "a13_km2"), _pair(row, "rev12_yi", "rev13_yi"),
                      _pair(row, "inv12_yi", "inv13_yi")])
     for row in unlocated.to_dict("records"):
         rows.append([tr(lang, "无图（未定位）", "no sheet (unlocated)"), pick(row, "name", lang), "—",
-                     pick(row, "ind", lang), "—", _pair(row, "a12_km2", "a13_km2"),
-                     _pair(row, "rev12_yi", "rev13_yi"), _pair(row, "inv12_yi", "inv13_yi")])
+                     pick(row, "ind", lang), precision_label("unlocated", lang),
+                     _pair(row, "a12_km2", "a13_km2"), _pair(row, "rev12_yi", "rev13_yi"),
+                     _pair(row, "inv12_yi", "inv13_yi")])
     if len(unidentified):
         first = unidentified.iloc[0]
         slots = f"{int(unidentified['slot'].min())}–{int(unidentified['slot'].max())}"
@@ -144,9 +145,11 @@ def cover_figure(located, unlocated, unidentified, boundaries: dict, sheet: Shee
                  "The parks in this pack are candidates inferred from the plan and public sources, "
                  "none confirmed; extents are schematic and per-park figures are even shares of the "
                  "plan's totals (derived), not statistics.")
-    furniture.text_box(fig, sheet, (m, h - m - 38 * s, w - 2 * m, 12 * s), [warning], 8.0, "cover-warning",
+    furniture.text_box(fig, sheet, (m, h - m - 35 * s, w - 2 * m, 10 * s),
+                       [data_statement(located, unlocated, lang)], 9.0, "cover-statement")
+    furniture.text_box(fig, sheet, (m, h - m - 48 * s, w - 2 * m, 12 * s), [warning], 8.0, "cover-warning",
                        colour="#8c1c2c")
-    table_top = h - m - 40 * s
+    table_top = h - m - 50 * s
     table_h = _cover_table(fig, sheet, (m, 40 * s, w - 2 * m, table_top - 40 * s),
                            _cover_rows(located, unlocated, unidentified, lang))
     top = table_top - table_h - 6 * s
@@ -158,6 +161,16 @@ def cover_figure(located, unlocated, unidentified, boundaries: dict, sheet: Shee
                            f"Data version {version} (data date {data_day:%Y-%m-%d}) · {APP_NAME}")],
                        6.5, "footer", colour=furniture.MUTED)
     return fig
+
+
+def data_statement(located, unlocated, lang: str) -> str:
+    """What the pack's parks are: how many candidates, and how precisely each is located."""
+    chosen = list(located["loc_prec"]) + list(unlocated["loc_prec"])
+    counts = [(precision_label(p, lang), chosen.count(p)) for p in PRECISIONS if p in chosen]
+    return tr(lang, f"本册数据：{len(chosen)}个候选园区（未确认）；位置精度："
+                    + "、".join(f"{label}{n}个" for label, n in counts) + "。",
+              f"What this pack shows: {len(chosen)} candidate parks (unconfirmed); location precision: "
+              + ", ".join(f"{label} × {n}" for label, n in counts) + ".")
 
 
 def plan_note(lang: str) -> str:
@@ -180,11 +193,11 @@ def _cover_table(fig, sheet: SheetOptions, box, rows: list[list[str]]) -> float:
     ax = furniture.axes_mm(fig, box, sheet, "cover-table")
     basis = basis_label("derived", lang)
     head = [tr(lang, "页", "Page"), tr(lang, "园区（候选）", "Park (candidate)"), tr(lang, "所在市", "City"),
-            tr(lang, "主导产业", "Industry"), tr(lang, "证据", "Evidence"),
+            tr(lang, "主导产业", "Industry"), tr(lang, "位置精度", "Location precision"),
             tr(lang, f"建成面积 km²\n2012→2013（{basis}）", f"Built-up km²\n2012→2013 ({basis})"),
             tr(lang, f"主营业务收入 亿元\n2012→2013（{basis}）", f"Revenue 100M yuan\n2012→2013 ({basis})"),
             tr(lang, f"投资 亿元\n2012→2013（{basis}）", f"Investment 100M yuan\n2012→2013 ({basis})")]
-    widths = (0.08, 0.27, 0.08, 0.15, 0.06, 0.12, 0.12, 0.12)
+    widths = (0.07, 0.24, 0.08, 0.13, 0.12, 0.12, 0.12, 0.12)
     size, line = 6.6, 6.6 * 1.35 / furniture.PT_PER_MM * s
     xs = [sum(widths[:i]) * box[2] for i in range(len(widths))]
     y = box[3]

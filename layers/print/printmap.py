@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba
@@ -36,6 +37,9 @@ from layers.styles import (
 PT_PER_PX = 0.55
 #: a footprint narrower than this on paper also gets a centre symbol
 SMALL_FOOTPRINT_MM = 3.0
+#: more features than this in the frame are printed as counted clusters, in cells of this size
+PRINT_MAX_FEATURES = 2_000
+CLUSTER_CELL_MM = 8.0
 #: label priority per layer (lower is placed first)
 LABEL_PRIORITY = {"parks": 1, "zones": 2, "foxconn": 4, "clusters": 5, "projects": 6}
 CITY_PRIORITY = 0
@@ -108,6 +112,7 @@ class MapCanvas:
     pending: list[Symbol] = field(default_factory=list)
     fictional: bool = False
     displaced: bool = False
+    aggregated: dict = field(default_factory=dict)  # layer -> features printed as counted clusters
     drawn: dict = field(default_factory=dict)  # layer -> colours drawn; "precision" -> classes
 
     def project(self, gdf):
@@ -231,8 +236,34 @@ def draw_points(canvas: MapCanvas, name: str, gdf, *, labels: bool = True) -> No
                                      short_name(row, name, canvas.lang) if labels else "", 5.8, "#222222"))
 
 
+def draw_clusters(canvas: MapCanvas, name: str, gdf) -> None:
+    """Too many features to print one by one: count them in cells of :data:`CLUSTER_CELL_MM`
+    on paper, as the map's tiles do, and print each cell as a circle with its count."""
+    geoms = canvas.project(gdf)
+    xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    cells = np.floor(xy / (CLUSTER_CELL_MM * canvas.units_per_mm)).astype(np.int64)
+    grouped = pd.DataFrame({"cx": cells[:, 0], "cy": cells[:, 1], "x": xy[:, 0], "y": xy[:, 1]}) \
+        .groupby(["cx", "cy"]).agg(x=("x", "mean"), y=("y", "mean"), count=("x", "size"))
+    colour = LAYER_COLOURS[name]
+    radius_pt = (3.2 + 2.2 * np.log10(grouped["count"].to_numpy())) * canvas.scale
+    canvas.ax.scatter(grouped["x"], grouped["y"], s=(2 * radius_pt) ** 2, fc=to_rgba(colour, 0.8), ec="white",
+                      lw=0.6 * canvas.scale, zorder=8, gid=f"clusters-{name}")
+    for x, y, count in zip(grouped["x"], grouped["y"], grouped["count"], strict=True):
+        canvas.ax.text(x, y, f"{count:,}", ha="center", va="center", color="white", zorder=9,
+                       fontproperties=fonts.props(4.2 * canvas.scale), gid=f"cluster-count-{name}")
+    canvas.mark_drawn("aggregated", name)
+    canvas.aggregated[name] = len(gdf)
+
+
 def draw_layer(canvas: MapCanvas, name: str, gdf, **kw) -> None:
-    (draw_footprints if name in ("parks", "zones") else draw_points)(canvas, name, gdf, **kw)
+    """A layer's features, or their counted clusters when more than :data:`PRINT_MAX_FEATURES`
+    lie in the frame."""
+    visible = canvas.visible(gdf)
+    if len(visible) > PRINT_MAX_FEATURES:
+        _flag_fictional(canvas, visible)
+        draw_clusters(canvas, name, visible)
+        return
+    (draw_footprints if name in ("parks", "zones") else draw_points)(canvas, name, visible, **kw)
 
 
 def draw_symbols(canvas: MapCanvas) -> None:

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from geo.crs import CGCS2000, transform_geoms
-from layers.labels import city, missing, num, tr
+from layers.labels import city, layer_title, missing, num, tr
 from layers.legend import keyed_sections
 from layers.print import furniture, printmap
 from layers.print.placement import place_labels
@@ -139,8 +139,10 @@ def subtitle(data: SheetData, options: SheetOptions) -> str:
     return tr(lang, "；", "; ").join(parts)
 
 
-def notes(data: SheetData, options: SheetOptions, displaced: bool) -> list[str]:
-    """The sources-and-basis note: what each kind of figure and geometry is."""
+def notes(data: SheetData, options: SheetOptions, displaced: bool, aggregated: dict | None = None
+          ) -> list[str]:
+    """The sources-and-basis note: what each kind of figure and geometry is (and which layers
+    were printed as counted clusters, ``aggregated``: layer → features)."""
     lang, n = options.lang, PARK_SLOTS
     out = [tr(lang, "数据依据：规划＝方案原文数字；有出处＝公开资料（出处见数据表）；"
                     f"推算＝由规划总数按规则推算（每个园区名额＝总数÷{n}，非统计数据）；"
@@ -175,6 +177,12 @@ def notes(data: SheetData, options: SheetOptions, displaced: bool) -> list[str]:
                       f"Built-up area: the plan states over {num(plan[2012])} km² for the {n} parks in "
                       f"2012 and at least {num(plan[2013])} km² in 2013; per-park values are derived "
                       f"(÷ {n}), so every symbol has the same size."))
+    cell = f"{printmap.CLUSTER_CELL_MM:g}"
+    for name, count in (aggregated or {}).items():
+        out.append(tr(lang, f"{layer_title(name, lang)}：{count:,} 个要素按 {cell} 毫米格网聚合显示，"
+                            "圆内数字为该格要素数。",
+                      f"{layer_title(name, lang)}: {count:,} features, counted in "
+                      f"{cell} mm cells; each circle shows its number of features."))
     if displaced:
         out.append(tr(lang, "位置相同或很近的符号已略微错开，以便都能看见。",
                       "Symbols at the same or nearby places are spread slightly so each stays visible."))
@@ -209,6 +217,10 @@ def legend_for(options: SheetOptions, theme_info: dict, drawn: dict) -> list[tup
     for key, title, items in keyed_sections(lang):
         if key == "layers":
             items = [it for it in items if it["colour"] in drawn.get(it["layer"], ())]
+            items += [{"kind": "marker", "colour": LAYER_COLOURS[name], "radius": 6, "fill_opacity": 0.8,
+                       "dash": None, "label": tr(lang, f"{layer_title(name, lang)}（聚合，圆内为要素数）",
+                                                 f"{layer_title(name, lang)} (counted; number of features)")}
+                      for name in sorted(drawn.get("aggregated", ()))]
         elif key == "precision":
             items = [it for it in items if _precision_of(it) & drawn.get("precision", set())]
         elif "boundaries" not in options.layers:
@@ -324,7 +336,8 @@ def build_figure(data: SheetData, options: SheetOptions, made: datetime) -> tupl
 
     furniture.title_block(fig, options, boxes["header"], head)
     furniture.draw_legend(fig, options, boxes["legend"], legend_for(options, theme_info, canvas.drawn))
-    furniture.text_box(fig, options, boxes["notes"], notes(data, options, canvas.displaced), 6.3, "notes",
+    sheet_notes = notes(data, options, canvas.displaced, canvas.aggregated)
+    furniture.text_box(fig, options, boxes["notes"], sheet_notes, 6.3, "notes",
                        heading=tr(options.lang, "说明与数据依据", "Notes, sources and basis"))
     furniture.text_box(fig, options, boxes["footer"], footer_lines(data, options, made), 5.8, "footer",
                        colour=furniture.MUTED)

@@ -148,6 +148,13 @@ class TileService:
             return jobs.finished(layer, version)
         return jobs.start(self.engine.store_dir, layer, version, env=self.job_env)
 
+    def build_if_big(self, layer: str) -> dict | None:
+        """After a layer switched version: start a background build when the layer is too big to
+        build in a request (smaller ones are built when first asked for)."""
+        if self.catalog.feature_count(layer) <= SYNC_BUILD_MAX_FEATURES:
+            return None
+        return self.start_build(layer)
+
     def job(self, job_id: str) -> dict | None:
         parsed = jobs.parse_job_id(job_id)
         if parsed is None or parsed[0] not in TILE_LAYERS:
@@ -180,7 +187,8 @@ def make_service(catalog: Catalog, *, engine: str = "auto", database_url: str = 
         raise ValueError(f"TILE_ENGINE must be one of {ENGINES}, not {engine!r}")
     store_dir = Path(catalog.data_dir) / "tiles"
     use_postgis = engine == "postgis" or (engine == "auto" and has_postgis(database_url or ""))
-    chosen = PostGISEngine(database_url, store_dir) if use_postgis else EmbeddedEngine(store_dir)
+    # each engine keeps its build jobs' state apart: a build done by one is not done for the other
+    chosen = PostGISEngine(database_url, store_dir / "postgis") if use_postgis else EmbeddedEngine(store_dir)
     env = {"SEI_ATLAS_TILE_DATA_DIR": str(catalog.data_dir), "SEI_ATLAS_TILE_ENGINE": chosen.name,
            "SEI_ATLAS_TILE_DATABASE_URL": database_url if use_postgis else ""}
     return TileService(catalog, chosen, job_env=env)

@@ -61,7 +61,8 @@ def feature(catalog: Catalog, layer: str, fid: str, *, lang: str, detail_url=Non
 def search(catalog: Catalog, layer: str, *, q: str = "", filters: dict[str, str] | None = None,
            lang: str = "zh", limit: int = 20) -> dict:
     """Features of ``layer`` whose Chinese or English name contains ``q`` and that pass the
-    overview's filters: the total and the first ``limit`` (≤ :data:`MAX_RESULTS`)."""
+    overview's filters: the total, the extent of them all (``bbox``, or None) and the first
+    ``limit`` (≤ :data:`MAX_RESULTS`)."""
     frame = catalog.layer(layer, copy=False)
     keep = frame.geometry.notna().to_numpy().copy()
     if q:
@@ -76,7 +77,8 @@ def search(catalog: Catalog, layer: str, *, q: str = "", filters: dict[str, str]
     first = hits.head(min(limit, MAX_RESULTS))
     points = shapely.point_on_surface(np.asarray(first.geometry.values))
     coords = shapely.get_coordinates(points) if len(first) else np.empty((0, 2))
-    return {"layer": layer, "total": int(keep.sum()), "features": [
+    bbox = [round(float(v), 6) for v in hits.geometry.total_bounds] if len(hits) else None
+    return {"layer": layer, "total": int(keep.sum()), "bbox": bbox, "features": [
         {"id": str(row["id"]), "name": pick(row, "name", lang), "city": row.get("city") or "",
          "lon": round(float(x), 6), "lat": round(float(y), 6)}
         for (_, row), (x, y) in zip(first.iterrows(), coords, strict=True)]}

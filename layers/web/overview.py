@@ -21,7 +21,7 @@ from folium.utilities import JsCode
 from jinja2 import Template
 from shapely.geometry import Point
 
-from layers.labels import CANDIDATE, city, missing, pick, tr
+from layers.labels import CANDIDATE, city, layer_title, missing, pick, tr
 from layers.legend import Legend, layer_swatch, legend_html
 from layers.styles import LAYER_COLOURS
 from layers.web.geojson import to_geojson_dict
@@ -38,16 +38,6 @@ HENAN_BBOX = ((31.35, 110.35), (36.4, 116.65))  # (lat, lon) corners for fitBoun
 #: drawn bottom to top
 THEMATIC = ("zones", "parks", "clusters", "projects", "foxconn")
 POLYGON_LAYERS = ("parks", "zones")
-TITLES = {
-    "parks": ("示范园区候选（9个，未确认）", "Demonstration-park candidates (9, unconfirmed)"),
-    "zones": ("高新区", "High-tech zones"),
-    "foxconn": ("富士康", "Foxconn sites"),
-    "projects": ("重大项目", "Major projects"),
-    "clusters": ("产业集群", "Industry clusters"),
-    "province": ("省界", "Province boundary"),
-    "city": ("市界", "City boundaries"),
-    "county": ("县界", "County boundaries"),
-}
 #: (highest zoom, simplification tolerance in metres): about a pixel or two at that zoom
 BOUNDARY_TOLERANCES = ((7, 800), (8, 400), (9, 200), (30, 100))
 POPUP_MAX_HEIGHT = 380  # px; longer popups scroll (evidence and sources fold out)
@@ -58,7 +48,7 @@ DetailUrl = Callable[[str, str], "str | None"]
 
 
 def title(name: str, lang: str) -> str:
-    return tr(lang, *TITLES[name])
+    return layer_title(name, lang)
 
 
 def control_label(name: str, lang: str) -> str:

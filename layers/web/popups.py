@@ -8,10 +8,11 @@ from html import escape
 
 from layers.labels import CANDIDATE, basis_badge, city, missing, num, pick, precision_label, tr
 from parks import provenance as pv
+from parks import source_kinds as sk
+from parks.evidence import KEY_LABELS, ORIGINAL, STRENGTH, evidence_items, text_language
 from parks.footprints import RULES
 from parks.summary import EVEN_SPLIT_RULE
 
-STRENGTH = {"strong": ("强", "strong"), "medium": ("中", "medium"), "weak": ("弱", "weak")}
 #: per-park figures: (field 2012, field 2013, label zh, label en, unit zh, unit en)
 PARK_FIGURES = (
     ("a12_km2", "a13_km2", "建成面积", "Built-up area", "km²", "km²"),
@@ -115,19 +116,65 @@ def location_rows(p: dict, lang: str) -> list[str]:
                                                "the real site is somewhere in that county/city, "
                                                "not a plant coordinate")) + "</small>"
     if not missing(p.get("prec_note")):
-        precision += f"<br><small>{escape(p['prec_note'])}</small>"
+        precision += f"<br><small>{original_text(p['prec_note'], lang)}</small>"
     rule = RULES.get(p.get("geom_rule") or "none", RULES["none"])
     rows = [_text_row(tr(lang, "位置", "Location"), place or None),
             _row(tr(lang, "位置精度", "Location precision"), precision),
             _row(tr(lang, "图形", "Geometry"),
                  f"{basis_badge(p.get('geom_basis') or pv.NONE, lang)} {escape(tr(lang, *rule))}")]
-    sources = [s.strip() for s in str(p.get("source") or "").split(" | ") if s.strip()]
-    if not missing(p.get("evidence")) or sources:
-        items = "".join(f"<li>{escape(s)}</li>" for s in sources)
+    block = evidence_html(p.get("evidence"), p.get("source"), lang)
+    if block:
         rows.append(_row(tr(lang, "证据与来源", "Evidence and sources"),
-                         f"<details><summary>{escape(tr(lang, '展开', 'show'))}</summary>"
-                         f"<p>{escape(str(p.get('evidence') or ''))}</p><ul>{items}</ul></details>"))
+                         f"<details><summary>{escape(tr(lang, '展开', 'show'))}</summary>{block}</details>"))
     return rows
+
+
+def original_text(text, lang: str, *, tagged: bool = True) -> str:
+    """``text`` as written, in an element naming its language; in a page of the other language
+    it carries an "English original" (英文原文) tag unless ``tagged`` is False."""
+    text = "" if missing(text) else str(text)
+    written = text_language(text)
+    body = f'<span lang="{written}">{escape(text)}</span>'
+    if written == lang or not tagged:
+        return body
+    return f'<span class="tag original">{escape(tr(lang, *ORIGINAL[written]))}</span> {body}'
+
+
+def _source_item(item: str, lang: str) -> str:
+    kind = sk.classify(item)
+    label = escape(tr(lang, *sk.KIND_LABELS[kind.kind]))
+    badge = f'<span class="source-kind source-{kind.kind}">{label}</span>'
+    if kind.secondary:
+        badge += f' <span class="source-kind secondary">{escape(tr(lang, *sk.SECONDARY_LABEL))}</span>'
+    return f"<li>{badge} {original_text(item, lang, tagged=False)}</li>"
+
+
+def evidence_html(evidence, source, lang: str) -> str:
+    """The evidence items under bilingual labels, and each source with its kind (plan text,
+    government site, news, web copy…, secondary or not); texts stay as written, and a note
+    says so when they are in the other language. Empty when there is neither."""
+    items = [] if missing(evidence) else evidence_items(str(evidence))
+    sources = sk.items("" if missing(source) else source)
+    if not items and not sources:
+        return ""
+    texts = [value for key, value in items if key != "strength"] + sources
+    other = [w for w in dict.fromkeys(text_language(t) for t in texts) if w != lang]
+    note = "".join(
+        f'<p class="original-note"><span class="tag original">{escape(tr(lang, *ORIGINAL[w]))}</span> '
+        + escape(tr(lang, "证据与出处按原文列出，未翻译。", "Evidence and sources are listed as written, "
+                    "not translated.")) + "</p>" for w in other[:1])
+    rows = []
+    for key, value in items:
+        label = tr(lang, *KEY_LABELS[key]) if key in KEY_LABELS else (key or tr(lang, "说明", "Note"))
+        if key == "strength" and value in STRENGTH:
+            shown = escape(tr(lang, *STRENGTH[value]))
+        else:
+            shown = original_text(value, lang, tagged=False)
+        rows.append(f"<dt>{escape(label)}</dt><dd>{shown}</dd>")
+    listed = "".join(_source_item(item, lang) for item in sources)
+    heading = f"<h5>{escape(tr(lang, '来源', 'Sources'))}</h5>" if sources else ""
+    return (f'<div class="evidence">{note}<dl>{"".join(rows)}</dl>{heading}'
+            f'<ul class="sources">{listed}</ul></div>')
 
 
 def popup_html(layer: str, props: dict, lang: str, *, detail_url: str | None = None) -> str:

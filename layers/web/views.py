@@ -1,7 +1,8 @@
-"""Maps of the planners' views: a park's surroundings, built-up area, and revenue by city.
+"""Maps of the planners' views: a park's surroundings, and target against actual (built-up
+area, investment, revenue…) per park, city, zone or cluster.
 
 Each builder returns an :class:`~layers.web.offline.OfflineMap`; the figures drawn come from
-:mod:`parks.summary` and :mod:`parks.nearby`, so a page's table and its map agree.
+:mod:`parks.monitoring` and :mod:`parks.nearby`, so a page's table, chart and map agree.
 """
 
 from __future__ import annotations
@@ -13,18 +14,16 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from layers.labels import basis_badge, city, num, pick, tr
+from layers.labels import basis_badge, city, missing, num, pick, signed, tr
 from layers.legend import Legend, swatch
-from layers.styles import LAYER_COLOURS, NO_VALUE_COLOUR, SEQUENTIAL_RAMP, ramp_colour
+from layers.styles import NO_VALUE_COLOUR
 from layers.web.geojson import to_geojson_dict
 from layers.web.mapstyle import boundary_style
 from layers.web.offline import VENDOR_BASE, OfflineMap
 from layers.web.overview import HENAN_BBOX, DetailUrl, feature_collection, thematic_layer, title
-from layers.web.popups import popup_html
-from parks import provenance as pv
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import Catalog
-from parks.footprints import circle_footprint
+from parks.monitoring import BELOW, MET, NO_TARGET, NOT_RECORDED, NOTHING, STATUS_LABELS
 from parks.nearby import NEIGHBOUR_LAYERS, park_record
 
 BOUNDARY_TOLERANCE_M = 800.0  # province-wide views: a pixel at zoom 7
@@ -84,26 +83,63 @@ def _coords(geom: dict):
             stack.extend(c)
 
 
-def built_up_map(catalog: Catalog, *, lang: str, detail_url: DetailUrl | None = None,
-                 vendor_base: str = VENDOR_BASE) -> folium.Map:
-    """Candidate parks with schematic footprints of their derived 2012 and 2013 built-up areas."""
-    m = _province_map(vendor_base)
-    _boundaries(m, catalog.boundaries("city", BOUNDARY_TOLERANCE_M), "city", lang)
-    parks = catalog.layer("parks")
-    located = parks[parks.geometry.notna() & parks["a12_km2"].notna()]  # no figure, no circle
-    inner = gpd.GeoDataFrame(
-        located[["id", "name_zh", "name_en", "a12_km2"]],
-        geometry=[circle_footprint(r.lon, r.lat, r.a12_km2) for r in located.itertuples()],
-        crs=parks.crs)
-    colour = LAYER_COLOURS["parks"]
-    folium.GeoJson(to_geojson_dict(inner), name=tr(lang, "2012年推算建成面积（示意）",
-                                                   "2012 derived built-up area (schematic)"),
-                   style={"color": colour, "weight": 1, "dashArray": "2 3", "fillColor": colour,
-                          "fillOpacity": 0.35}).add_to(m)
-    fc, styles = feature_collection("parks", parks, lang, detail_url)
-    thematic_layer("parks", fc, styles, lang).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+def monitor_map(catalog: Catalog, comparison: dict, *, lang: str, detail_url: DetailUrl | None = None,
+                vendor_base: str = VENDOR_BASE) -> folium.Map:
+    """Target against actual (``comparison`` from :func:`parks.monitoring.compare`) on a map of
+    Henan: cities coloured by how they stand against their target, or parks, zones and clusters
+    as circles (area ∝ the larger of target and actual) in the same colours. Every area's popup
+    states target, actual (basis and source) and the gap, as the page's table and chart do."""
+    m = OfflineMap(location=(33.9, 113.6), zoom_start=7, control_scale=True, vendor_base=vendor_base)
+    m.fit_bounds(HENAN_BBOX)
+    rows = comparison["rows"]
+    cities = catalog.boundaries("city", BOUNDARY_TOLERANCE_M)
+    name = tr(lang, f"{comparison['year']}年目标与实际", f"{comparison['year']} target and actual")
+    if comparison["level"] == "city":
+        by_id = rows.set_index("id")
+        features = [f for f in to_geojson_dict(cities[["name_zh", "geometry"]])["features"]
+                    if f["properties"]["name_zh"] in by_id.index]
+        for f in features:
+            f["id"] = f["properties"]["name_zh"]
+            row = {"id": f["id"], **by_id.loc[f["id"]].to_dict()}
+            f["properties"] = _area_props(row, comparison, lang, None) | {"style": _area_style(row)}
+        kwargs = {}
+    else:
+        _boundaries(m, cities, "city", lang)
+        located = rows[rows["lon"].notna() & rows["lat"].notna()]
+        vmax = float(located[["target", "actual"]].max().max()) if len(located) else 0.0
+        features = [{"type": "Feature", "id": r["id"],
+                     "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                     "properties": _area_props(r, comparison, lang, detail_url)
+                     | {"style": _marker_style(r, vmax)}}
+                    for r in located.to_dict("records")]
+        kwargs = {"marker": folium.CircleMarker()}
+    folium.GeoJson({"type": "FeatureCollection", "features": features}, name=name,
+                   style_function=lambda f: f["properties"]["style"],
+                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False),
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False), **kwargs).add_to(m)
+    Legend(monitor_legend(comparison, lang), title=tr(lang, "图例", "Legend")).add_to(m)
     return m
+
+
+#: how an area stands against its target (:data:`parks.monitoring.STATUS_LABELS`)
+STATUS_COLOURS = {MET: "#2e7d32", BELOW: "#e07b00", NO_TARGET: "#30638e", NOT_RECORDED: "#9e9e9e",
+                  NOTHING: NO_VALUE_COLOUR}
+
+
+def _area_style(row: dict) -> dict:
+    recorded = row["status"] in (MET, BELOW, NO_TARGET)
+    return {"color": "#555555", "weight": 1, "fillColor": STATUS_COLOURS[row["status"]],
+            "fillOpacity": 0.8 if recorded else 0.35, "className": f"area-{row['id']}"}
+
+
+def _marker_style(row: dict, vmax: float) -> dict:
+    values = [v for v in (row["target"], row["actual"]) if not missing(v)]
+    colour = STATUS_COLOURS[row["status"]]
+    recorded = row["status"] in (MET, BELOW, NO_TARGET)
+    return {"radius": max(5.0, symbol_radius(max(values), vmax)) if values and vmax else 5.0,
+            "color": colour if recorded else "#666666", "weight": 2 if recorded else 1.5,
+            "dashArray": None if recorded else "3 3", "fill": True, "fillColor": colour,
+            "fillOpacity": 0.75 if recorded else 0.25, "className": f"area-{row['id']}"}
 
 
 def symbol_radius(value: float, vmax: float) -> float:
@@ -111,71 +147,44 @@ def symbol_radius(value: float, vmax: float) -> float:
     return round(SYMBOL_MAX_PX * math.sqrt(value / vmax), 1)
 
 
-def revenue_map(catalog: Catalog, by_city: pd.DataFrame, clusters: pd.DataFrame, *, year: int,
-                lang: str, vendor_base: str = VENDOR_BASE) -> folium.Map:
-    """Cities coloured by the derived revenue of the candidate parks in them (``by_city`` from
-    :func:`parks.summary.revenue_by_city`), and proportional symbols for the clusters' sourced
-    revenue figures (``clusters`` from :func:`parks.summary.cluster_revenue`)."""
-    m = _province_map(vendor_base)
-    field = "rev12_yi" if year == 2012 else "rev13_yi"
-    cities = catalog.boundaries("city", BOUNDARY_TOLERANCE_M)[["name_zh", "geometry"]]
-    cities = cities.merge(by_city[["city", "parks", field]], left_on="name_zh", right_on="city")
-    vmax = float(cities[field].max() or 0)
-    unit = tr(lang, "亿元", "100M yuan")
-    features = to_geojson_dict(cities)["features"]
-    for f in features:
-        p = f["properties"]
-        value = p[field]
-        p["popup"] = (f"<div class='atlas-popup'><h4>{escape(city(p['name_zh'], lang))}</h4><p>"
-                      + tr(lang, f"候选园区 {p['parks']} 个", f"{p['parks']} candidate park(s)")
-                      + f"<br>{year}: {escape(num(value))} {unit} {basis_badge(pv.DERIVED, lang)}</p></div>")
-        p["tip"] = escape(city(p["name_zh"], lang))
-        p["style"] = {"color": "#666666", "weight": 1, "fillColor": ramp_colour(value, vmax),
-                      "fillOpacity": 0.85}
-    folium.GeoJson({"type": "FeatureCollection", "features": features},
-                   name=tr(lang, f"{year}年候选园区推算收入（按市）", f"{year} derived park revenue by city"),
-                   style_function=lambda f: f["properties"]["style"],
-                   popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False),
-                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
-    sourced = clusters[clusters["rev_yi"].notna() & clusters["located"]]
-    smax = float(sourced["rev_yi"].max()) if len(sourced) else 0.0
-    layer = catalog.layer("clusters")
-    symbols = []
-    for row in sourced.itertuples():
-        props = layer[layer["id"] == row.id].iloc[0].to_dict()
-        style = {"radius": symbol_radius(row.rev_yi, smax), "color": "#ffffff", "weight": 1.5, "fill": True,
-                 "fillColor": LAYER_COLOURS["clusters"], "fillOpacity": 0.75}
-        symbols.append({"type": "Feature", "id": row.id,
-                        "geometry": {"type": "Point", "coordinates": [props["lon"], props["lat"]]},
-                        "properties": {"popup": popup_html("clusters", props, lang), "style": style,
-                                       "tip": escape(f"{pick(props, 'name', lang)}: {num(row.rev_yi)} {unit}")}})
-    if symbols:
-        folium.GeoJson({"type": "FeatureCollection", "features": symbols},
-                       name=tr(lang, "集群收入（有出处）", "Cluster revenue (sourced)"),
-                       style_function=lambda f: f["properties"]["style"], marker=folium.CircleMarker(),
-                       popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False),
-                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    Legend(revenue_legend(vmax, smax, year, lang), title=tr(lang, "图例", "Legend")).add_to(m)
-    return m
+def _area_props(row: dict, comparison: dict, lang: str, detail_url: DetailUrl | None) -> dict:
+    label = pick(row, "name", lang) if comparison["level"] != "city" else city(row["name_zh"], lang)
+    metric, unit = comparison["metric"], tr(lang, comparison["metric"].unit_zh, comparison["metric"].unit_en)
+    link = detail_url("parks", row["id"]) if detail_url and comparison["level"] == "park" else None
+    tip = f"{label}: {num(row['actual'])} / {num(row['target'])} {unit}"
+    return {"popup": monitor_popup(row, label, comparison["year"], tr(lang, metric.name_zh, metric.name_en),
+                                   unit, lang, link),
+            "tip": escape(tip)}
 
 
-def revenue_legend(vmax: float, smax: float, year: int, lang: str) -> str:
-    unit = tr(lang, "亿元", "100M yuan")
-    step = vmax / len(SEQUENTIAL_RAMP) if vmax else 0
-    rows = [f"<li>{swatch({'kind': 'area', 'colour': NO_VALUE_COLOUR})}"
-            f"<span>{tr(lang, '无候选园区', 'no candidate park')}</span></li>"]
-    for i, colour in enumerate(SEQUENTIAL_RAMP):
-        rows.append(f"<li>{swatch({'kind': 'area', 'colour': colour})}"
-                    f"<span>{num(step * i, 1)}–{num(step * (i + 1), 1)} {unit}</span></li>")
-    parts = [f"<h5>{tr(lang, f'{year}年推算园区收入（按市）', f'{year} derived park revenue by city')}</h5>"
-             f"<ul>{''.join(rows)}</ul>"]
-    if smax:
-        sizes = "".join(
-            f"<li><svg width='{2 * SYMBOL_MAX_PX + 4}' height='{2 * symbol_radius(v, smax) + 4}'>"
-            f"<circle cx='{SYMBOL_MAX_PX + 2}' cy='{symbol_radius(v, smax) + 2}' r='{symbol_radius(v, smax)}'"
-            f" fill='{LAYER_COLOURS['clusters']}' fill-opacity='0.75'/></svg>"
-            f"<span>{num(v)} {unit}</span></li>" for v in (smax, smax / 2))
-        heading = tr(lang, "集群收入（有出处，年份见弹窗）", "Cluster revenue (sourced; year in popup)")
-        parts.append(f"<h5>{heading}</h5><ul>{sizes}</ul>")
-    return "".join(parts)
+def monitor_popup(row: dict, label: str, year: int, metric_name: str, unit: str, lang: str,
+                  link: str | None = None) -> str:
+    """A popup's HTML: the area's target, actual with basis and source, gap, how it stands."""
+    def figure(value, basis):
+        if missing(value):
+            return escape(tr(lang, "无", "none"))
+        return f"{escape(num(value))} {escape(unit)} {basis_badge(basis, lang)}"
+
+    actual = figure(row["actual"], row["actual_basis"])
+    if row.get("source"):
+        actual += f"<br><small>{escape(tr(lang, '来源：', 'Source: '))}{escape(row['source'])}</small>"
+    gap = "—" if missing(row["gap"]) else escape(f"{signed(row['gap'])} {unit}") + (
+        "" if missing(row["ratio"]) else escape(tr(lang, f"（完成 {row['ratio']:.0%}）",
+                                                   f" ({row['ratio']:.0%} of target)")))
+    rows = [(tr(lang, "目标", "Target"), figure(row["target"], row["target_basis"])),
+            (tr(lang, "实际", "Actual"), actual), (tr(lang, "差距", "Gap"), gap),
+            (tr(lang, "状态", "Status"), escape(tr(lang, *STATUS_LABELS[row["status"]])))]
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    more = f"<p><a href='{escape(link)}'>{escape(tr(lang, '园区页面', 'Park page'))}</a></p>" if link else ""
+    return (f"<div class='atlas-popup monitor-popup' data-id='{escape(row['id'])}'><h4>{escape(label)}</h4>"
+            f"<p>{year} · {escape(metric_name)}</p><table>{body}</table>{more}</div>")
+
+
+def monitor_legend(comparison: dict, lang: str) -> str:
+    items = "".join(f"<li>{swatch({'kind': 'area', 'colour': colour})}<span>"
+                    f"{escape(tr(lang, *STATUS_LABELS[status]))}</span></li>"
+                    for status, colour in STATUS_COLOURS.items())
+    heading = tr(lang, f"{comparison['year']}年实际与目标", f"{comparison['year']}: actual against target")
+    note = tr(lang, "圆圈面积：目标与实际中较大者", "Circle area: the larger of target and actual")
+    size = "" if comparison["level"] == "city" else f"<p class='note'>{escape(note)}</p>"
+    return f"<h5>{escape(heading)}</h5><ul>{items}</ul>{size}"

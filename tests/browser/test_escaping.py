@@ -24,7 +24,8 @@ OPEN_EVERYTHING = """() => {
 }"""
 HOVER_ALL = """() => {
   const paths = document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive');
-  paths.forEach(p => p.dispatchEvent(new MouseEvent('mouseover', {bubbles: true, clientX: 400, clientY: 300})));
+  const hover = {bubbles: true, clientX: 400, clientY: 300};
+  paths.forEach(p => p.dispatchEvent(new MouseEvent('mouseover', hover)));
   return paths.length;
 }"""
 

@@ -1,0 +1,96 @@
+"""Vector tiles on the embedded engine (MBTiles built by GDAL's MVT writer): build, latency,
+the overview with the big layer on, server memory — for FICTIONAL layers of real size.
+
+For each case (10k / 100k / 1M points as ``projects``, 100k / 1M park-parcel-sized squares as
+``zones``, all inside Henan) it prints, on a throwaway data folder:
+
+* the tile build through the app's background job (2 worker processes), with its progress,
+  its time, its peak memory and the size of the tile store;
+* tile latency over a fixed list of tiles at zooms 6–14 (each of Zhengzhou, Luoyang, Nanyang
+  at every zoom, and every tile covering Henan at z6–8), requested over HTTP from the app under
+  waitress in its own process: cold = each tile's first request since the process started,
+  warm = its second; p50 and p95;
+* the overview (``/``) in headless Chromium with the big layer switched on (as it is by
+  default): bytes transferred (library assets under /vendor apart) and the time until every
+  layer is drawn (``window.atlasReady`` and no tile still loading); the first load after the
+  server started, then the median of three more, each with a cold browser cache;
+* the server's resident memory (now and peak) after all of that.
+
+The machine's load average is printed beside the figures: others share its two cores.
+
+    .venv/bin/python benchmarks/bench_tiles.py [--points 10k 1m] [--polygons 100k] [--quick]
+"""
+
+from __future__ import annotations
+
+import tiles_common as tc
+
+OVERVIEW_RUNS = 3
+
+
+def run(case, tiles) -> dict:
+    print(f"\n== {case.label} (layer {case.layer}), {tc.load_average()}", flush=True)
+    with tc.prepared(case) as (data, version):
+        service = tc.service_on(data)
+        built = tc.build(service, case.layer, version)
+        meta = service.engine.ready(case.layer, version)
+        store_mb = service.engine.size_bytes(case.layer, version) / 2**20
+        print(f"  tile store: {store_mb:.1f} MB; every feature from z{meta['detail_minzoom']}, "
+              f"counted clusters below", flush=True)
+        with tc.Server(data) as server:
+            lat = tc.latency(server, case.layer, version, tiles)
+            tc.print_latency("tiles", lat)
+            first, median = tc.overview(server.url, OVERVIEW_RUNS)
+            rss, peak = server.memory_mb()
+            print(f"  server memory: {rss:.0f} MB resident, {peak:.0f} MB peak", flush=True)
+    return {"case": case, "build": built, "store_mb": store_mb, "detail": meta["detail_minzoom"], "lat": lat,
+            "first": first, "median": median, "rss": rss, "peak": peak, "load": tc.load_average()}
+
+
+def report(rows: list[dict], n_tiles: int) -> None:
+    print(f"\nEmbedded engine (MBTiles), fixed list of {n_tiles} tiles at z6–14, waitress on 127.0.0.1, "
+          "overview 1400×900 headless Chromium")
+    head = (f"{'case':<14} {'detail':>6} {'build s':>8} {'build MB':>9} {'store MB':>9} {'cold p50':>9} "
+            f"{'cold p95':>9} {'warm p50':>9} {'warm p95':>9} {'page KB':>8} {'drawn ms':>9} "
+            f"{'1st ms':>7} {'RSS MB':>7} {'peak MB':>8}  load")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        lat = r["lat"]
+        (c50, c95), (w50, w95) = lat.pct(lat.cold), lat.pct(lat.warm)
+        print(f"{r['case'].label:<14} {'z' + str(r['detail']):>6} {r['build'].seconds:8.1f} "
+              f"{r['build'].peak_rss_mb:9.0f} {r['store_mb']:9.1f} {c50:9.1f} {c95:9.1f} {w50:9.1f} "
+              f"{w95:9.1f} "
+              f"{r['median']['kb']:8.0f} {r['median']['drawn_ms']:9.0f} {r['first']['drawn_ms']:7.0f} "
+              f"{r['rss']:7.0f} {r['peak']:8.0f}  {r['load']}")
+    print("\ndetail: every feature from this zoom, counted clusters below; build MB: peak memory of the "
+          "build job and its workers; page KB and drawn ms: median of cold-cache loads (1st ms: the first "
+          "load after the server started); RSS: the server after the tiles and the overview.")
+    print("\nTargets (issue 10):")
+    for r in rows:
+        lat, name = r["lat"], r["case"].label
+        warm95, cold95 = lat.pct(lat.warm)[1], lat.pct(lat.cold)[1]
+        checks = [
+            (f"overview ≤{tc.TARGETS['page_kb']} KB", r["median"]["kb"], tc.TARGETS["page_kb"]),
+            (f"drawn ≤{tc.TARGETS['drawn_ms']} ms", r["median"]["drawn_ms"], tc.TARGETS["drawn_ms"]),
+            (f"warm p95 ≤{tc.TARGETS['warm_p95']} ms", warm95, tc.TARGETS["warm_p95"]),
+            (f"cold p95 ≤{tc.TARGETS['cold_p95']} ms", cold95, tc.TARGETS["cold_p95"]),
+            (f"RSS ≤{tc.TARGETS['rss_mb']} MB", r["peak"], tc.TARGETS["rss_mb"]),
+        ]
+        if r["case"].kind == "polygons":
+            checks.append((f"build ≤{tc.TARGETS['build_s']} s", r["build"].seconds, tc.TARGETS["build_s"]))
+        print(f"  {name:<14} " + "; ".join(f"{label}: {value:.0f} {tc.verdict(value, target)}"
+                                           for label, value, target in checks))
+    print("  (the issue sets the page, memory and build targets for the 1M layers; smaller ones are shown "
+          "for scale)")
+
+
+def main() -> None:
+    _, cases = tc.parse_cases(__doc__.splitlines()[0])
+    tiles = tc.fixed_tiles()
+    rows = [run(case, tiles) for case in cases]
+    report(rows, len(tiles))
+
+
+if __name__ == "__main__":
+    main()

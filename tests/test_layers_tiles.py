@@ -1,0 +1,115 @@
+"""The tile engines: the thinning rule, the embedded MBTiles build, GDAL reading it, and the
+PostGIS engine putting the same features and counts into the same tiles."""
+
+from __future__ import annotations
+
+import gzip
+
+import mapbox_vector_tile
+import numpy as np
+import pyogrio
+import pytest
+from conftest import TEST_DATABASE_URL, fresh_schema
+
+from benchmarks.synthetic import fictional_parcels, fictional_points
+from layers.tiles import rule
+from layers.tiles.embedded import EmbeddedEngine
+from layers.tiles.mbtiles import MBTiles, build
+from parks.catalog import Catalog
+
+
+@pytest.fixture
+def catalog(data_dir) -> Catalog:
+    return Catalog(data_dir)
+
+
+def decode(data: bytes | None) -> dict:
+    return mapbox_vector_tile.decode(gzip.decompress(data)) if data else {}
+
+
+def all_tiles(store: MBTiles, zoom: int):
+    rows = store._db().execute("SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level=?",
+                               (zoom,)).fetchall()
+    return [((1 << zoom) - 1 - row, col, data) for col, row, data in rows]
+
+
+def test_detail_zoom_is_the_first_zoom_whose_tiles_stay_small():
+    rng = np.random.default_rng(1)
+    few = rng.uniform([12_300_000, 3_700_000], [12_900_000, 4_300_000], size=(100, 2))
+    assert rule.detail_minzoom(few) == rule.MINZOOM
+    many = rng.uniform([12_300_000, 3_700_000], [12_900_000, 4_300_000], size=(20_000, 2))
+    zoom = rule.detail_minzoom(many)
+    assert zoom > rule.MINZOOM
+    assert rule.max_per_tile(many, zoom) <= rule.MAX_FEATURES_PER_TILE < rule.max_per_tile(many, zoom - 1)
+
+
+def test_clusters_account_for_every_feature_at_every_zoom():
+    xy = np.random.default_rng(2).uniform([12_300_000, 3_700_000], [12_900_000, 4_300_000], size=(5_000, 2))
+    for zoom in range(rule.MINZOOM, rule.MAXZOOM):
+        clusters = rule.clusters(xy, zoom)
+        assert clusters["count"].sum() == len(xy)
+        assert clusters["label"].iloc[0] == f"{clusters['count'].iloc[0]:,}"
+
+
+def test_every_feature_is_in_its_tile_at_max_zoom_with_id_and_popup_fields(catalog, tmp_path):
+    points = fictional_points(catalog, "projects", 3_000)
+    meta = build(points, tmp_path / "p.mbtiles", layer="projects")
+    store = MBTiles(tmp_path / "p.mbtiles")
+    assert meta["features"] == 3_000 and store.metadata()["detail_minzoom"] == meta["detail_minzoom"]
+    seen = set()
+    for _, _, data in all_tiles(store, rule.MAXZOOM):
+        for feature in decode(data)["projects"]["features"]:
+            props = feature["properties"]
+            assert {"id", "name_zh", "name_en", "city", "loc_prec"} <= set(props)
+            seen.add(props["id"])
+    assert seen == set(points["id"])
+
+
+def test_below_the_detail_zoom_tiles_hold_counted_clusters_summing_to_the_layer(catalog, tmp_path):
+    parcels = fictional_parcels(catalog, "zones", 8_000)
+    meta = build(parcels, tmp_path / "z.mbtiles", layer="zones", workers=2)
+    assert meta["detail_minzoom"] > rule.MINZOOM
+    assert [layer["id"] for layer in meta["vector_layers"]] == ["clusters", "zones"]
+    # GDAL reads the store back: every cluster zoom accounts for every parcel
+    for zoom in range(rule.MINZOOM, meta["detail_minzoom"]):
+        clusters = pyogrio.read_dataframe(tmp_path / "z.mbtiles", layer="clusters", ZOOM_LEVEL=zoom)
+        assert clusters["count"].sum() == 8_000, zoom
+    detail = pyogrio.read_dataframe(tmp_path / "z.mbtiles", layer="zones", ZOOM_LEVEL=rule.MAXZOOM)
+    assert set(detail["id"]) == set(parcels["id"])
+    assert set(detail.geom_type) <= {"Polygon", "MultiPolygon"}
+
+
+def test_embedded_engine_serves_a_built_version_and_only_that(catalog, tmp_path):
+    engine = EmbeddedEngine(tmp_path / "tiles")
+    assert engine.ready("parks", "v1") is None and engine.latest_ready("parks") is None
+    engine.store("parks", "v1", catalog.layer("parks"), maxzoom=rule.MAXZOOM)
+    assert engine.ready("parks", "v1")["features"] == catalog.layer("parks").geometry.notna().sum()
+    assert engine.latest_ready("parks")[0] == "v1"
+    assert engine.tile("parks", "v2", 7, 105, 51) is None
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL leg only (scripts/with-postgres.sh)")
+def test_postgis_engine_puts_the_same_features_and_counts_into_the_same_tiles(catalog, tmp_path):
+    from layers.tiles.postgis import PostGISEngine
+
+    parcels = fictional_parcels(catalog, "zones", 8_000, seed=7)
+    embedded = EmbeddedEngine(tmp_path / "tiles")
+    meta = embedded.store("zones", "v1", parcels, maxzoom=rule.MAXZOOM)
+    with fresh_schema(TEST_DATABASE_URL) as url:
+        postgis = PostGISEngine(url, tmp_path / "jobs")
+        try:
+            assert postgis.store("zones", "v1", parcels, maxzoom=rule.MAXZOOM)["detail_minzoom"] == \
+                meta["detail_minzoom"]
+            assert postgis.current("zones") == "v1"
+            store = MBTiles(tmp_path / "tiles" / "zones" / "v1.mbtiles")
+            for zoom in (rule.MINZOOM, meta["detail_minzoom"], rule.MAXZOOM):
+                for y, x, data in all_tiles(store, zoom)[:40]:
+                    ours, theirs = decode(data), decode(postgis.tile("zones", "v1", zoom, x, y))
+                    if zoom < meta["detail_minzoom"]:
+                        assert sorted(f["properties"]["count"] for f in ours["clusters"]["features"]) == \
+                            sorted(f["properties"]["count"] for f in theirs["clusters"]["features"])
+                    else:
+                        assert {f["properties"]["id"] for f in ours["zones"]["features"]} == \
+                            {f["properties"]["id"] for f in theirs["zones"]["features"]}
+        finally:
+            postgis.dispose()
