@@ -33,7 +33,7 @@ DEFAULTS = {
     "LOGIN_ADDRESS_RATE_LIMIT": "100 per minute; 500 per hour",  # failed sign-ins per address
     "UPLOAD_RATE_LIMIT": "20 per minute; 300 per hour",  # parcel checks and imports per user
     # exports per worker process (web/export_queue.py): keep running + queued below THREADS
-    "EXPORT_CONCURRENCY": 2,  # renders at once
+    "EXPORT_CONCURRENCY": 1,  # renders at once (CPU-bound: more only slows every thread of the worker)
     "EXPORT_QUEUE": 1,  # exports waiting for a render slot; more get 503 + Retry-After
     "EXPORT_PER_USER": 2,  # exports one user (or address, signed out) may have running or waiting
     "EXPORT_WAIT_S": 30,  # longest wait for a slot before 503

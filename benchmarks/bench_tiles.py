@@ -50,22 +50,25 @@ def run(case, tiles) -> dict:
 def report(rows: list[dict], n_tiles: int) -> None:
     print(f"\nEmbedded engine (MBTiles), fixed list of {n_tiles} tiles at z6–14, waitress on 127.0.0.1, "
           "overview 1400×900 headless Chromium")
-    head = (f"{'case':<14} {'detail':>6} {'build s':>8} {'build MB':>9} {'store MB':>9} {'cold p50':>9} "
-            f"{'cold p95':>9} {'warm p50':>9} {'warm p95':>9} {'page KB':>8} {'drawn ms':>9} "
-            f"{'1st ms':>7} {'RSS MB':>7} {'peak MB':>8}  load")
-    print(head)
-    print("-" * len(head))
+    columns = [("case", 14), ("detail", 6), ("build s", 8), ("CPU s", 6), ("build MB", 9), ("store MB", 9),
+               ("cold p50", 9), ("cold p95", 9), ("warm p50", 9), ("warm p95", 9), ("page KB", 8),
+               ("drawn ms", 9), ("1st ms", 7), ("RSS MB", 7), ("peak MB", 8)]
+    head = " ".join(f"{name:<{width}}" if name == "case" else f"{name:>{width}}" for name, width in columns)
+    print(head + "  load")
+    print("-" * (len(head) + 6))
     for r in rows:
-        lat = r["lat"]
-        (c50, c95), (w50, w95) = lat.pct(lat.cold), lat.pct(lat.warm)
-        print(f"{r['case'].label:<14} {'z' + str(r['detail']):>6} {r['build'].seconds:8.1f} "
-              f"{r['build'].peak_rss_mb:9.0f} {r['store_mb']:9.1f} {c50:9.1f} {c95:9.1f} {w50:9.1f} "
-              f"{w95:9.1f} "
-              f"{r['median']['kb']:8.0f} {r['median']['drawn_ms']:9.0f} {r['first']['drawn_ms']:7.0f} "
-              f"{r['rss']:7.0f} {r['peak']:8.0f}  {r['load']}")
-    print("\ndetail: every feature from this zoom, counted clusters below; build MB: peak memory of the "
-          "build job and its workers; page KB and drawn ms: median of cold-cache loads (1st ms: the first "
-          "load after the server started); RSS: the server after the tiles and the overview.")
+        lat, built = r["lat"], r["build"]
+        values = [r["case"].label, f"z{r['detail']}", f"{built.seconds:.1f}", f"{built.cpu_seconds:.0f}",
+                  f"{built.peak_rss_mb:.0f}", f"{r['store_mb']:.1f}",
+                  *(f"{v:.1f}" for v in (*lat.pct(lat.cold), *lat.pct(lat.warm))),
+                  f"{r['median']['kb']:.0f}", f"{r['median']['drawn_ms']:.0f}",
+                  f"{r['first']['drawn_ms']:.0f}", f"{r['rss']:.0f}", f"{r['peak']:.0f}"]
+        print(" ".join(f"{v:<{w}}" if name == "case" else f"{v:>{w}}"
+                       for v, (name, w) in zip(values, columns, strict=True)) + f"  {r['load']}")
+    print("\ndetail: every feature from this zoom, counted clusters below; CPU s and build MB: CPU time and "
+          "peak memory of the build job and its workers; page KB and drawn ms: median of cold-cache loads "
+          "(1st ms: the first load after the server started); RSS: the server after the tiles and the "
+          "overview.")
     print("\nTargets (issue 10):")
     for r in rows:
         lat, name = r["lat"], r["case"].label

@@ -135,7 +135,8 @@ def figures(r: dict) -> list[float]:
 def report(rows: list[dict], n_tiles: int) -> None:
     print(f"\nEmbedded (MBTiles) beside PostGIS ST_AsMVT, fixed list of {n_tiles} tiles at z6–14, "
           "the app under waitress on 127.0.0.1; ms")
-    head = (f"{'case':<14} {'engine':<9} {'build s':>8} {'build MB':>9} {'store MB':>9} {'cold p50':>9} "
+    head = (f"{'case':<14} {'engine':<9} {'build s':>8} {'CPU s':>6} {'build MB':>9} {'store MB':>9} "
+            f"{'cold p50':>9} "
             f"{'cold p95':>9} {'warm p50':>9} {'warm p95':>9} {'rest p50':>9} {'rest p95':>9}  "
             "tiles agree · load")
     print(head)
@@ -145,11 +146,12 @@ def report(rows: list[dict], n_tiles: int) -> None:
             e = r[engine]
             name = r["case"].label if engine == "embedded" else ""
             agree = f"{n_tiles - len(r['differ'])}/{n_tiles}" if engine == "embedded" else r["load"]
-            print(f"{name:<14} {engine:<9} {e['build'].seconds:8.1f} {e['build'].peak_rss_mb:9.0f} "
+            print(f"{name:<14} {engine:<9} {e['build'].seconds:8.1f} {e['build'].cpu_seconds:6.0f} "
+                  f"{e['build'].peak_rss_mb:9.0f} "
                   f"{e['store_mb']:9.1f} " + " ".join(f"{v:9.1f}" for v in figures(e)) + f"  {agree}")
         ratios = [p / m for p, m in zip(figures(r["postgis"]), figures(r["embedded"]), strict=True)]
         build_ratio = r["postgis"]["build"].seconds / r["embedded"]["build"].seconds
-        print(f"{'':<14} {'pg / emb':<9} {build_ratio:7.2f}× {'':>9} {'':>9} "
+        print(f"{'':<14} {'pg / emb':<9} {build_ratio:7.2f}× {'':>6} {'':>9} {'':>9} "
               + " ".join(f"{v:8.2f}×" for v in ratios))
     print("\nrest: the first request in a second new server process (caches of the system and the "
           "database warm, the app's empty). Ratio above 1: the embedded engine is faster.")

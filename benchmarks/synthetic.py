@@ -39,6 +39,10 @@ def _fictional_rows(catalog: Catalog, layer: str, n: int, rng: np.random.Generat
     rows["id"] = [f"fict-{i:07d}" for i in range(n)]
     rows["name_zh"] = [f"（虚构）{layer} {i}" for i in range(n)]
     rows["name_en"] = [f"(fictional) {layer} {i}" for i in range(n)]
+    # no figure of a real row may travel with a fictional one: values empty, their basis "none"
+    figures = [c for c in rows.columns if rows[c].dtype.kind in "if" and c not in ("lon", "lat", "src_id")]
+    rows[figures] = np.nan
+    rows[[c for c in rows.columns if c.endswith("_basis")]] = "none"
     rows["src_id"] = 0
     rows["geom_basis"] = "user"
     rows["fictional"] = 1

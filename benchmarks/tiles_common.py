@@ -115,44 +115,52 @@ def service_on(data: Path, engine: str = "embedded", database_url: str = ""):
     return make_service(Catalog(data), engine=engine, database_url=database_url)
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_usage(pid: int) -> tuple[int, float]:
+    """(resident bytes, CPU seconds) of process ``pid`` and its children, finished ones included."""
     import psutil
 
     try:
         process = psutil.Process(pid)
-        return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+        tree = [process, *process.children(recursive=True)]
+        rss = sum(p.memory_info().rss for p in tree)
+        times = process.cpu_times()
+        cpu = times.children_user + times.children_system + sum(sum(p.cpu_times()[:2]) for p in tree)
+        return rss, cpu
     except psutil.Error:
-        return 0
+        return 0, 0.0
 
 
 @dataclass(frozen=True)
 class Build:
     seconds: float
+    cpu_seconds: float  # of the job and its workers (a database server's own work apart)
     peak_rss_mb: float
-    store_mb: float = 0.0
 
 
 def build(service, layer: str, version: str) -> Build:
     """Build through the app's background job (``python -m layers.tiles.jobs``, 2 workers), as an
-    import does, printing its progress; the job's peak RSS (workers included) is sampled."""
+    import does, printing its progress; the job's memory and CPU time (workers included) are
+    sampled — CPU time says what an idle machine would take, whoever else shares it."""
     from layers.tiles import jobs
 
     start = time.perf_counter()
     state = service.start_build(layer, version)
-    pid, last, peak = state.get("pid"), None, 0
+    pid, last, peak, cpu = state.get("pid"), None, 0, 0.0
     while state["state"] == jobs.RUNNING:
         step = (state.get("done"), state.get("total"), state.get("step"))
         if step != last:
             note(f"  [{step[0]}/{step[1]}] {step[2]:<16} {time.perf_counter() - start:6.1f} s")
             last = step
-        peak = max(peak, _tree_rss(pid))
+        rss, used = _tree_usage(pid)
+        peak, cpu = max(peak, rss), max(cpu, used)
         time.sleep(0.2)
         state = service.job(jobs.job_id(layer, version))
     if state["state"] != jobs.DONE:
         raise SystemExit(f"the tile build of {layer} failed: {state.get('error')}")
     seconds = time.perf_counter() - start
-    note(f"  built in {seconds:.1f} s ({service.engine.name}, {load_average()})")
-    return Build(seconds, peak / 2**20)
+    note(f"  built in {seconds:.1f} s, {cpu:.0f} CPU s, peak {peak / 2**20:.0f} MB ({service.engine.name}, "
+         f"{load_average()})")
+    return Build(seconds, cpu, peak / 2**20)
 
 
 # ----- the fixed tile list ------------------------------------------------------------------------

@@ -42,10 +42,13 @@ def stage(root: Path, save, filename: str, choices: dict) -> str:
     token = secrets.token_urlsafe(12)  # 16 characters
     folder = _dir(root, token)
     folder.mkdir(parents=True)
-    suffix = Path(filename).suffix.lower()
-    save(folder / f"upload{suffix}")
-    (folder / CHOICES).write_text(json.dumps({"filename": filename, **choices}, ensure_ascii=False),
-                                  encoding="utf-8")
+    try:
+        save(folder / f"upload{Path(filename).suffix.lower()}")
+        (folder / CHOICES).write_text(json.dumps({"filename": filename, **choices}, ensure_ascii=False),
+                                      encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return token
 
 

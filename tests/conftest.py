@@ -131,9 +131,17 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A page whose every request outside 127.0.0.1 is blocked and recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def viewport() -> tuple[int, int]:
+    """The size of ``page``'s window; a test module overrides it (tests/browser/test_mobile.py)."""
+    return 1400, 900
+
+
+@pytest.fixture
+def page(browser, live_server, viewport):
+    """A page whose every request outside 127.0.0.1 is blocked and recorded; below 1000 px wide
+    it has a touch screen, like the phones and tablets of that size."""
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=width < 1000)
     pg = context.new_page()
     pg.blocked = []
     pg.failed = []

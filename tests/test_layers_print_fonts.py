@@ -124,15 +124,15 @@ def _ring(pen, cx: float, cy: float, r: float) -> None:
 
 def make_cff_font(path, *, name: str = "Tiny") -> None:
     """An OpenType font with CFF outlines: .notdef, a space and a ring, uni6CB3, mapped to 河;
-    with a kerning pair (GPOS) and a ligature (GSUB)."""
+    a kerning pair (GPOS) and a vertical form of the ring that only a substitution (GSUB) reaches."""
     fb = FontBuilder(1000, isTTF=False)
-    fb.setupGlyphOrder([".notdef", "space", "uni6CB3"])
+    fb.setupGlyphOrder([".notdef", "space", "uni6CB3", "uni6CB3.vert"])
     fb.setupCharacterMap({0x20: "space", 0x6CB3: "uni6CB3"})
-    widths = {".notdef": 500, "space": 250, "uni6CB3": 900}
+    widths = {".notdef": 500, "space": 250, "uni6CB3": 900, "uni6CB3.vert": 900}
     charstrings = {}
     for glyph, width in widths.items():
         pen = T2CharStringPen(width, None)
-        if glyph == "uni6CB3":
+        if glyph.startswith("uni6CB3"):
             _ring(pen, 450, 380, 400)
         charstrings[glyph] = pen.getCharString()
     fb.setupCFF(f"{name}-Regular", {"FullName": name}, charstrings, {})
@@ -142,7 +142,7 @@ def make_cff_font(path, *, name: str = "Tiny") -> None:
     fb.setupOS2(sTypoAscender=880, usWinAscent=880, usWinDescent=120)
     fb.setupPost()
     addOpenTypeFeaturesFromString(fb.font, "feature kern { pos uni6CB3 uni6CB3 -40; } kern;\n"
-                                           "feature liga { sub space space by space; } liga;")
+                                           "feature vert { sub uni6CB3 by uni6CB3.vert; } vert;")
     fb.save(str(path))
 
 
@@ -159,7 +159,12 @@ def test_to_truetype_keeps_outlines_metrics_cmap_and_kerning_with_truetype_direc
     cff, tt = TTFont(tmp_path / "tiny.otf"), TTFont(tmp_path / "tiny.ttf")
     assert tt.sfntVersion == "\x00\x01\x00\x00" and "glyf" in tt and "CFF " not in tt
     assert "GPOS" in tt and "GSUB" in cff and "GSUB" not in tt  # glyphs never follow the locale
-    assert tt.getGlyphOrder() == cff.getGlyphOrder() and tt.getBestCmap()[0x6CB3] == "uni6CB3"
+    assert tt.getGlyphOrder() == [".notdef", "space", "uni6CB3"]  # no glyph only GSUB reached
+    assert tt["post"].formatType == 2.0 and "uni6CB3" in tt["post"].extraNames  # names kept
+    assert tt.getBestCmap() == {0x20: "space", 0x6CB3: "uni6CB3"}
+    kerning = [(pair.SecondGlyph, pair.Value1.XAdvance) for lookup in tt["GPOS"].table.LookupList.Lookup
+               for table in lookup.SubTable for pairs in table.PairSet for pair in pairs.PairValueRecord]
+    assert kerning == [("uni6CB3", -40)]
     assert tt["hmtx"]["uni6CB3"][0] == cff["hmtx"]["uni6CB3"][0] == 900
     cubic_area, cubic_box = measure(cff.getGlyphSet(), "uni6CB3")
     quad_area, quad_box = measure(tt.getGlyphSet(), "uni6CB3")
@@ -178,7 +183,8 @@ def tiny_source(tmp_path, monkeypatch):
     monkeypatch.setattr(fonts, "source_file", lambda: src)
     monkeypatch.setattr(fonts, "cache_dir", lambda: tmp_path / "cache")
     calls = []
-    monkeypatch.setattr(fonts, "_convert", lambda s, d: (calls.append(s), fonts.to_truetype(s, d)))
+    real = fonts.to_truetype
+    monkeypatch.setattr(fonts, "to_truetype", lambda s, d: (calls.append(s), real(s, d)))
     return src, calls
 
 
@@ -207,19 +213,10 @@ def test_failed_conversion_leaves_nothing_behind(tiny_source, tmp_path, monkeypa
         dest.write_bytes(b"half a font")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(fonts, "_convert", broken)
+    monkeypatch.setattr(fonts, "to_truetype", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         fonts.truetype_file()
     assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".lock"]
-
-
-def test_conversion_runs_in_a_child_interpreter_and_its_failure_is_raised(tmp_path):
-    make_cff_font(tmp_path / "tiny.otf")
-    fonts._convert(tmp_path / "tiny.otf", tmp_path / "tiny.ttf")
-    assert TTFont(tmp_path / "tiny.ttf").getBestCmap()[0x6CB3] == "uni6CB3"
-    (tmp_path / "broken.otf").write_bytes(b"OTTO not a font")
-    with pytest.raises(RuntimeError, match="failed"):
-        fonts._convert(tmp_path / "broken.otf", tmp_path / "broken.ttf")
 
 
 def test_missing_source_font_says_what_to_reinstall(tmp_path, monkeypatch):

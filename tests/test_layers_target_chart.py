@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from layers.web.target_chart import target_chart
+from layers.web.target_chart import BAR_W, target_chart
 from layers.web.views import STATUS_COLOURS
 from parks.actuals import COLUMNS, metrics
 from parks.catalog import Catalog
@@ -40,8 +40,8 @@ def test_rows_bars_and_numbers_match_the_comparison(catalog):
     texts = ["".join(t.itertext()) for t in p4.iter(f"{SVG}text")]
     assert "5.2 / 4.06 (+1.14)" in texts
     target, actual = (r for r in p4.iter(f"{SVG}rect"))
-    assert float(actual.get("width")) == pytest.approx(190.0)  # the largest value fills the bar
-    assert float(target.get("width")) == pytest.approx(190 * (65 / 16) / 5.2, abs=0.1)
+    assert float(actual.get("width")) == pytest.approx(BAR_W)  # the largest value fills the bar
+    assert float(target.get("width")) == pytest.approx(BAR_W * (65 / 16) / 5.2, abs=0.1)
     assert actual.get("fill") == STATUS_COLOURS["met"]
     assert next(r for r in rows["park-06"].iter(f"{SVG}rect") if r.get("class") == "actual").get("fill") \
         == STATUS_COLOURS["below"]

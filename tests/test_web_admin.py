@@ -190,3 +190,23 @@ def test_an_import_never_breaks_a_page(app, client, sign_in, tmp_path, delivery)
     ids = served["id"].tolist()
     for path in (*EVERY_PAGE, *(f"/parks/{i}" for i in ids)):
         assert client.get(path).status_code == 200, path
+
+
+def test_an_upload_over_a_budget_or_failing_keeps_nothing_staged(client, sign_in, tmp_path, monkeypatch):
+    from geo import budget
+    from parks import importer
+
+    sign_in("admin")
+    staged = tmp_path / "instance" / "imports"
+    monkeypatch.setattr(budget, "MAX_RECORDS", 1)
+    response = upload(client, official_zip(tmp_path))
+    assert response.status_code == 413 and 'id="import-error"' in response.text
+    assert not staged.exists() or list(staged.iterdir()) == []
+    monkeypatch.undo()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug, not the file")
+
+    monkeypatch.setattr(importer, "plan_import", broken)
+    assert upload(client, official_zip(tmp_path, zip_name="again.zip")).status_code == 500
+    assert list(staged.iterdir()) == []

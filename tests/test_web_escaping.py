@@ -45,7 +45,7 @@ def serve_hostile(data_dir, layer: str) -> None:
 
 @pytest.mark.parametrize(("layer", "path"), [
     ("parks", "/"), ("parks", "/?lang=en"), ("parks", "/parks/park-01"), ("parks", "/views/built-up"),
-    ("clusters", "/views/revenue"), ("projects", "/"),
+    ("clusters", "/views/revenue?level=cluster"), ("parks", "/views/investment"), ("projects", "/"),
 ])
 def test_map_tooltips_labels_and_popups_hold_names_as_text(client, data_dir, layer, path):
     serve_hostile(data_dir, layer)

@@ -96,7 +96,9 @@ def test_built_up_view_states_plan_and_derived_split(client):
     html = client.get("/views/built-up?lang=zh").get_data(as_text=True)
     assert "50 km² → 65 km²" in html and "basis-plan" in html
     assert "平均分配" in html and "basis-derived" in html
-    assert html.count('<tr data-id="park-') == 16
+    per_park = html[html.index('id="built-parks"'):]
+    assert per_park.count('<tr data-id="park-') == 16
+    assert html[html.index('id="monitor-table"'):].count('<tr data-id="park-') == 32  # target table too
     en = client.get("/views/built-up?lang=en").get_data(as_text=True)
     assert "even split" in en and "Unidentified slots" in en
 
@@ -110,7 +112,8 @@ def test_revenue_view_cities_clusters_unassigned_plan_and_exports(client):
     assert export_href("province", "revenue") in html
     assert "未分配到市的名额：8个" in html and "1,500" in html and "50.0%" in html
     y2012 = client.get("/views/revenue?year=2012&lang=en").get_data(as_text=True)
-    assert "By city (2012, derived)" in y2012 and "800" in y2012
+    assert "By city (derived; parks with a recorded actual count it)" in y2012 and "800" in y2012
+    assert 'data-year="2012"' in y2012
     assert "nan" not in re.sub(r"<[^>]+>", " ", y2012).split()
 
 
@@ -118,7 +121,7 @@ def test_revenue_view_refuses_a_bad_year(client):
     r = client.get("/views/revenue?year=1999")
     assert r.status_code == 400
     html = r.get_data(as_text=True)
-    assert "year 须为 2012 或 2013" in html and "year must be 2012 or 2013" in html
+    assert "year 须为 2012、2013 之一" in html and "year must be one of 2012, 2013" in html
 
 
 def test_language_switch_keeps_the_query(client):

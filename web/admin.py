@@ -25,6 +25,7 @@ from flask.cli import with_appcontext
 
 from core.errors import UserError
 from geo.errors import CRSError
+from layers.tiles import jobs
 from layers.web.import_preview import areas_ha, import_map
 from layers.web.offline import map_parts
 from parks import field_mapping as fm
@@ -54,14 +55,14 @@ def _region(cat: Catalog):
     return cat.boundaries("province", 0).geometry.union_all()
 
 
-def _layer_switched(app: Flask, layer: str) -> None:
+def _layer_switched(app: Flask, layer: str) -> dict | None:
     """After a layer serves another version: new park/zone IDs get their quota ledger rows
     (existing rows are never changed), and the version's vector tiles start building in the
     background (the map serves the previous tiles until they are ready)."""
     if layer in ("parks", "zones"):
         cat = app.extensions["atlas_catalog"]
         ledger.seed(app.extensions["atlas_db"], cat.layer("parks"), cat.layer("zones"))
-    app.extensions[TILES].build_if_big(layer)
+    return app.extensions[TILES].build_if_big(layer)
 
 
 def _plan(token: str) -> tuple[importer.ImportPlan, dict]:
@@ -87,8 +88,10 @@ def _index(error: UserError | None = None, form=None, status: int = 200):
     for name in importer.IMPORTABLE:
         history = lv.versions(cat.data_dir, name)
         served = next((v for v in history if v["current"]), None)
-        rows.append({"name": name, "info": LAYERS[name], "features": len(cat.layer(name)),
+        tiles = current_app.extensions[TILES]
+        rows.append({"name": name, "info": LAYERS[name], "features": cat.feature_count(name),
                      "served": served, "versions": len(history),
+                     "tiles": tiles.job(jobs.job_id(name, cat.layer_version(name))),
                      "pickups": [p for p in importer.pickup_log(cat, name) if p["status"] == "refused"][:3]})
     candidates = [(c, f"EPSG:{c}") for c in error.candidates] if isinstance(error, CRSError) else []
     return render_template("admin/index.html", rows=rows, error=error, form=form or {},
@@ -113,12 +116,14 @@ def upload():
         importer.check_layer(form["layer"])
         token = staging.stage(_staging_root(), upload.save, upload.filename, form)
     except UserError as exc:
-        return _index(exc, form, 400)
+        return _index(exc, form, exc.status)
     try:
         _plan(token)
-    except UserError as exc:  # unreadable as a whole: nothing is kept
+    except BaseException as exc:  # unreadable as a whole, over a budget, or worse: nothing is kept
         staging.drop(_staging_root(), token)
-        return _index(exc, form, 400)
+        if isinstance(exc, UserError):
+            return _index(exc, form, exc.status)
+        raise
     return redirect(url_for("admin.preview", token=token))
 
 
@@ -258,8 +263,12 @@ def import_layer_command(layer, file, mapping, mode, crs, encoding, datum, reaso
         click.confirm("Swap the layer in? / 确认替换图层？", abort=True)
     with database().write() as session:
         version = importer.commit_import(cat, plan, actor="cli", session=session, reason=reason)
-    _layer_switched(current_app, layer)
+    job = _layer_switched(current_app, layer)
     click.echo(f"imported {layer} as version {version}")
+    if job:
+        click.echo(f"vector tiles are building in the background (job {job['id']}): "
+                   "`flask tiles status` or GET /api/jobs/<job> shows progress; the map serves the "
+                   "previous tiles until they are ready / 矢量切片正在后台生成")
 
 
 @click.command("layer-versions")

@@ -1,7 +1,7 @@
 """OpenAPI 3.0 description of the JSON API under ``/api`` (served at ``/api/openapi.json``).
 
 The OGC API – Features has its own description at ``/ogc/api``. This one covers the layers,
-the plan, the export and the quota ledger; the test suite fuzzes the app against it
+the plan, the export, the quota ledger and the actual figures; the test suite fuzzes the app against it
 (tests/test_fuzz_api.py, schemathesis), so a route that answers something this file does not
 allow — above all a 500 — fails the build.
 """
@@ -112,10 +112,12 @@ def _export_paths() -> dict:
     }
 
 
-def _quota_paths() -> dict:
-    def op(summary: str, responses: dict, **more) -> dict:
-        return {"summary": summary, "security": _SIGNED_IN, "responses": responses, **more}
+def op(summary: str, responses: dict, **more) -> dict:
+    """An operation for signed-in users (API token or browser session)."""
+    return {"summary": summary, "security": _SIGNED_IN, "responses": responses, **more}
 
+
+def _quota_paths() -> dict:
     return {
         "/api/quota/ledger": {"get": op("Every area's quota, reserved, approved and remaining",
                                         {"200": _json(_OBJECT, "ledger"), **_errors(400, 401)},
@@ -161,6 +163,37 @@ def _quota_paths() -> dict:
     }
 
 
+def _actuals_paths() -> dict:
+    figure = {"type": "object", "required": ["area", "year", "metric", "value", "source"],
+              "properties": {"area": {"type": "string", "description": "province, a park, zone or "
+                                      "cluster id, or a city (郑州市); names work too"},
+                             "year": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+                             "metric": {"type": "string", "description": "a key of data/sources/metrics.csv"},
+                             "value": {"oneOf": [{"type": "number"}, {"type": "string"}]},
+                             "source": {"type": "string"}, "basis": {"type": "string", "enum": ["sourced"]},
+                             "reason": {"type": "string"}}}
+    table = {"type": "object", "required": ["file"],
+             "properties": {"file": {"type": "string", "format": "binary"}, "metric": {"type": "string"},
+                            "source": {"type": "string"}}}
+    return {
+        "/api/actuals": {
+            "get": op("Recorded actual figures, with the metrics that may be recorded",
+                      {"200": _json(_OBJECT, "metrics and figures"), **_errors(400, 401)},
+                      parameters=[query("area", {"type": "string"}), query("year", _YEAR),
+                                  query("metric", {"type": "string"})]),
+            "post": op("Record one figure (planners and admins); replaces the area's figure of that "
+                       "year and metric, the audit trail keeps the old one",
+                       {"201": _json(_OBJECT, "the stored figure and the one it replaced"),
+                        **_errors(400, 401, 403)},
+                       requestBody={"required": True, "content": {"application/json": {"schema": figure}}})},
+        "/api/actuals/import": {"post": op(
+            "Import a CSV or XLSX table of figures, wide or long (planners and admins); all or nothing",
+            {"201": _json(_OBJECT, "counts, skipped rows and the stored figures"),
+             **_errors(400, 401, 403, 413)},
+            requestBody={"required": True, "content": {"multipart/form-data": {"schema": table}}})},
+    }
+
+
 def _every_operation_may_refuse(paths: dict) -> dict:
     """Any request may be a 400: a NUL character in any field is refused before the view
     (:mod:`web.security`)."""
@@ -180,7 +213,7 @@ def openapi(server_url: str = "/") -> dict:
                                 "OGC API – Features: see /ogc/api."},
         "servers": [{"url": server_url}],
         "paths": _every_operation_may_refuse({
-            **_layers_paths(), **_tile_paths(), **_export_paths(), **_quota_paths(),
+            **_layers_paths(), **_tile_paths(), **_export_paths(), **_quota_paths(), **_actuals_paths(),
             "/healthz": {"get": {"summary": "Health of the app and its database",
                                  "responses": {"200": _json(_OBJECT, "healthy"),
                                                "503": _json(_OBJECT, "unhealthy")}}}}),

@@ -116,6 +116,9 @@ def _park_context(park_id: str) -> dict:
     near = nearby(cat, park_id)
     m = park_map(cat, park_id, near, lang=current_lang(), detail_url=detail_url,
                  vendor_base=_vendor_base())
+    parks = cat.layer("parks")  # the park's figures, recorded actuals in place of derived ones
+    record |= actuals.with_actuals(parks[parks["id"] == park_id],
+                                   actuals.load(database(), area_id=park_id)).iloc[0].to_dict()
     record = {k: (None if v is None or v != v else v) for k, v in record.items() if k != "geometry"}
     return {"park": record, "near": _records(near), "map": map_parts(m) if m is not None else None,
             "export": export_url(f"park:{park_id}")}
@@ -123,7 +126,8 @@ def _park_context(park_id: str) -> dict:
 
 @bp.get("/parks/<park_id>")
 def park(park_id: str):
-    return render_template("park.html", **_cached("park", lambda: _park_context(park_id), park_id))
+    return render_template("park.html", **_cached("park", lambda: _park_context(park_id), park_id,
+                                                  actuals.stamp(database())))
 
 
 def _years(metric: str, recorded) -> list[int]:

@@ -1,15 +1,16 @@
 """The CJK font of every printed sheet: Noto Sans CJK SC, shipped by the `mplfonts` package.
 
 PDFs (sheets, pitch packs, check reports) embed the glyphs they use as a TrueType CID font subset
-(Type 0 / CIDFontType2, matplotlib's ``pdf.fonttype = 42``) with a ToUnicode map, so Chinese text
-can be searched, copied and pasted, and archives and printers accept it. The shipped font has
-CFF (PostScript) outlines, which a PDF cannot carry as a TrueType font, so on first use it is
-converted once per machine to TrueType (quadratic) outlines with fontTools: every glyph, metric,
-cmap and layout table is kept. That takes about 40 s on one core and is done at start-up
-(``create_app``); the copy is cached in matplotlib's cache folder (``MPLCONFIGDIR``, else
-``~/.cache/matplotlib``) under ``sei-atlas/``, named by the source's SHA-256, so later processes
-and a reinstalled identical font reuse it, and a changed font is converted again. Each PDF then
-subsets it (about 0.5 s a document).
+(Type 0 / CIDFontType2 with a FontFile2, matplotlib's ``pdf.fonttype = 42``) and a ToUnicode map,
+so Chinese text can be searched, copied and pasted, and archives and printers accept it. The
+shipped font has CFF (PostScript) outlines, which a PDF cannot carry as TrueType, so it is
+converted with fontTools to TrueType (quadratic) outlines, once per machine: about 30 s of CPU
+and 570 MB at the peak, at the first start (``create_app``) or first use. The copy (12.6 MB) is
+cached in matplotlib's cache folder (``MPLCONFIGDIR``, else ``~/.cache/matplotlib``) under
+``sei-atlas/``, named by the SHA-256 of the source and :data:`CONVERSION`: later processes reuse
+it, a changed font is converted again and its old copy removed. Threads and processes that
+start at once wait for the one converting (a file lock); readers never see half a file.
+Each PDF then subsets it with fontTools (about half a second a document).
 
 All text is drawn from that one file (``FontProperties(fname=…)``), never from a same-named
 system font, so PNG and PDF look the same on every machine; the font has one weight, so bold
@@ -20,7 +21,6 @@ viewers need the font installed (fonts-noto-cjk) or fall back to a generic sans-
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import tempfile
 import threading
@@ -35,7 +35,7 @@ FAMILY = "Noto Sans CJK SC"
 #: the most a quadratic curve may stray from the cubic it replaces, in font units (1000 per em)
 MAX_ERR = 1.0
 #: raise when the conversion changes, so every machine converts again
-CONVERSION = 2
+CONVERSION = 5
 
 _lock = threading.Lock()
 
@@ -52,31 +52,35 @@ def cache_dir() -> Path:
 
 
 def to_truetype(src: Path, dest: Path) -> None:
-    """Write the OpenType/CFF font ``src`` as ``dest`` with TrueType outlines: the same glyph
-    order, advances, cmap, kerning (GPOS) and outlines within :data:`MAX_ERR`, unhinted.
+    """Write the OpenType/CFF font ``src`` as ``dest`` with TrueType outlines (within
+    :data:`MAX_ERR`, unhinted): every character of its cmap, with its advance and kerning (GPOS).
 
-    The glyph substitutions (GSUB) are left out: without them the glyphs never depend on the
-    process locale (HarfBuzz takes its default language from it, and GSUB ``locl`` would then
-    print Japanese or Traditional forms), and Latin ligatures (fi, fl) do not cost every PDF a
-    second subset of the whole font."""
+    Glyph substitutions (GSUB) are left out, and with them the glyphs only they reach (a third of
+    Noto Sans CJK SC: Japanese, Korean, Traditional and vertical forms, ligatures). So glyphs
+    never depend on the process locale (HarfBuzz takes its default language from it, and GSUB
+    ``locl`` would then print Japanese or Traditional forms), each PDF subsets a smaller font,
+    and Latin ligatures (fi, fl) do not cost a PDF a second subset of the whole font."""
+    from fontTools import subset
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
 
     font = TTFont(src, recalcTimestamp=False)
-    order = font.getGlyphOrder()
+    characters = font.getBestCmap()
+    drawn = {".notdef", *characters.values()}
     outlines = font.getGlyphSet()
     metrics = font["hmtx"].metrics
     glyf = font["glyf"] = newTable("glyf")
-    glyf.glyphOrder, glyf.glyphs = order, {}
-    for name in order:
+    glyf.glyphOrder, glyf.glyphs = font.getGlyphOrder(), {}
+    for name in glyf.glyphOrder:
         pen = TTGlyphPen(None)
-        outlines[name].draw(Cu2QuPen(pen, MAX_ERR, reverse_direction=True))
+        if name in drawn:  # the others stay empty and are dropped below
+            outlines[name].draw(Cu2QuPen(pen, MAX_ERR, reverse_direction=True))
         glyph = glyf.glyphs[name] = pen.glyph()
         glyph.recalcBounds(glyf)
         metrics[name] = (metrics[name][0], glyph.xMin)
     font["loca"] = newTable("loca")
-    for tag in ("CFF ", "VORG", "DSIG", "GSUB"):  # CFF-only, a voided signature, substitutions
+    for tag in ("CFF ", "VORG", "GSUB"):
         if tag in font:
             del font[tag]
     maxp = font["maxp"] = newTable("maxp")
@@ -85,8 +89,15 @@ def to_truetype(src: Path, dest: Path) -> None:
     for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
                   "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
         setattr(maxp, field, 0)
-    font["post"].formatType = 3.0  # 65,535 glyph names do not fit a format 2 table
     font.sfntVersion = "\x00\x01\x00\x00"
+    options = subset.Options(layout_features=["*"], name_IDs=["*"], name_languages=["*"],
+                             name_legacy=True, notdef_outline=True, glyph_names=True,
+                             recalc_timestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=characters)
+    subsetter.subset(font)
+    post = font["post"]  # glyph names stored (format 2): each PDF reads them faster than it
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}  # derives them from the cmap
     font.save(dest)
 
 
@@ -106,24 +117,13 @@ def _machine_lock(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _convert(src: Path, dest: Path) -> None:
-    """Run :func:`to_truetype` in a fresh interpreter, so its peak of ~700 MB goes back to the
-    OS when it exits instead of staying in a server process. Raises ``RuntimeError`` on failure."""
-    child = multiprocessing.get_context("spawn").Process(target=to_truetype, args=(src, dest),
-                                                         name="CJK font to TrueType")
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise RuntimeError(f"converting {src} to TrueType failed (exit code {child.exitcode})")
-
-
 def _install(src: Path, dest: Path) -> None:
     """Convert ``src`` into ``dest`` atomically (readers see no file or a whole one), then
     remove the copies of earlier fonts or conversions."""
     handle, part = tempfile.mkstemp(dir=dest.parent, prefix=dest.stem, suffix=".part")
     os.close(handle)
     try:
-        _convert(src, Path(part))
+        to_truetype(src, Path(part))
         os.chmod(part, 0o644)
         os.replace(part, dest)
     finally:
@@ -138,7 +138,8 @@ def truetype_file() -> Path:
     """The TrueType copy of :func:`source_file` in :func:`cache_dir`, converted when missing
     (once per machine: other threads and processes wait for it and then use it).
 
-    Raises ``RuntimeError`` when the shipped font is missing or its conversion fails."""
+    Raises ``RuntimeError`` when the shipped font is missing; a failed conversion raises its
+    own error and leaves no file."""
     src = source_file()
     if not src.exists():
         raise RuntimeError(f"CJK font missing: {src} (reinstall the mplfonts package)")

@@ -108,12 +108,12 @@ def _merge(parts: list[str], out: Path, meta: dict) -> None:
         db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
         db.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, "
                    "tile_data BLOB, UNIQUE (zoom_level, tile_column, tile_row))")
-        for i, part in enumerate(parts):
-            db.execute(f"ATTACH DATABASE ? AS p{i}", (part,))
-            db.execute(f"INSERT INTO tiles SELECT zoom_level, tile_column, tile_row, tile_data "
-                       f"FROM p{i}.tiles")
+        for part in parts:
+            db.execute("ATTACH DATABASE ? AS part", (part,))
+            db.execute("INSERT INTO tiles SELECT zoom_level, tile_column, tile_row, tile_data "
+                       "FROM part.tiles")
             db.commit()
-            db.execute(f"DETACH DATABASE p{i}")
+            db.execute("DETACH DATABASE part")
         rows = {k: v for k, v in meta.items() if k not in ("vector_layers", "bounds", "geometry", "bases")}
         rows["bounds"] = ",".join(map(str, meta["bounds"]))
         rows["json"] = json.dumps({k: meta[k] for k in ("vector_layers", "geometry", "bases")},

@@ -18,11 +18,13 @@ from collections import OrderedDict
 
 import geopandas as gpd
 import shapely
+from psycopg import sql
 from sqlalchemy import create_engine, text
 
 from layers.tiles import rule
 from layers.tiles.frame import field_types, tile_frame, tileset_metadata
 from layers.tiles.mbtiles import Progress
+from layers.tiles.versions import is_newer
 
 EXTENT, BUFFER = 4096, 64
 REGISTRY = """CREATE TABLE IF NOT EXISTS tile_layers (
@@ -30,19 +32,17 @@ REGISTRY = """CREATE TABLE IF NOT EXISTS tile_layers (
     is_current BOOLEAN NOT NULL DEFAULT FALSE, created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (layer, version))"""
 SQL_TYPES = {"Number": "double precision", "Boolean": "boolean", "String": "text"}
+#: one tile of a layer table or of its clusters table (``where`` narrows clusters to the zoom)
+TILE_SQL = ("SELECT ST_AsMVT(m, %(name)s, %(extent)s, 'geom') FROM ("
+            "SELECT ST_AsMVTGeom(t.geom, b.env, %(extent)s, %(buffer)s, true) AS geom{columns} "
+            "FROM {source} t, (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env) b "
+            "WHERE {where}t.geom && ST_Expand(b.env, %(margin)s)) m WHERE m.geom IS NOT NULL")
 #: warm tiles kept in memory per process (each a few KB)
 CACHE_TILES = 4096
 
 
 def table_name(layer: str, version: str) -> str:
     return f"tl_{layer}_{hashlib.sha256(version.encode()).hexdigest()[:12]}"
-
-
-def is_newer(version: str, than: str | None) -> bool:
-    """Imported versions are named by time and outrank the shipped ``default-…`` ones."""
-    def key(v: str) -> tuple[int, str]:
-        return (0, "") if v.startswith("default-") else (1, v)
-    return than is None or key(version) > key(than)
 
 
 class PostGISEngine:
@@ -97,39 +97,41 @@ class PostGISEngine:
         xy = rule.anchor_points(frame)
         detail_zoom = rule.detail_minzoom(xy, maxzoom)
         meta = tileset_metadata(frame, layer, detail_zoom, maxzoom)
-        table = table_name(layer, version)
         cluster_zooms = range(rule.MINZOOM, detail_zoom)
         total = 3 + len(cluster_zooms)
         fields = field_types(frame)
-        columns = ", ".join(f'"{c}" {SQL_TYPES[kind]}' for c, kind in fields.items())
+        name = table_name(layer, version)
+        table, clusters = sql.Identifier(name), sql.Identifier(name + "_c")
+        columns = sql.SQL("").join(sql.SQL("{} {}, ").format(sql.Identifier(c), sql.SQL(SQL_TYPES[kind]))
+                                   for c, kind in fields.items())
+        names = sql.SQL("").join(sql.SQL("{}, ").format(sql.Identifier(c)) for c in fields)
         raw = self.engine.raw_connection()
         try:
             cur = raw.cursor()
-            cur.execute(f'DROP TABLE IF EXISTS "{table}", "{table}_c"')
-            cur.execute(f'CREATE TABLE "{table}" ({columns + ", " if columns else ""}'
-                        f'geom geometry(Geometry, 3857), anchor geometry(Point, 3857))')
+            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}, {}").format(table, clusters))
+            cur.execute(sql.SQL("CREATE TABLE {} ({}geom geometry(Geometry, 3857), "
+                                "anchor geometry(Point, 3857))").format(table, columns))
             report(1, total, "table")
-            names = ", ".join(f'"{c}"' for c in fields)
             geoms = shapely.to_wkb(frame.geometry.values, hex=True, include_srid=False)
             anchors = shapely.to_wkb(shapely.points(xy), hex=True) if len(xy) else []
             values = frame[list(fields)].astype(object).where(frame[list(fields)].notna(), None).to_numpy()
-            with cur.copy(f'COPY "{table}" ({names + ", " if names else ""}geom, anchor) FROM STDIN') as copy:
+            with cur.copy(sql.SQL("COPY {} ({}geom, anchor) FROM STDIN").format(table, names)) as copy:
                 for row, geom, anchor in zip(values, geoms, anchors, strict=True):
                     copy.write_row([*row, f"SRID=3857;{geom}", f"SRID=3857;{anchor}"])
             report(2, total, "rows")
-            cur.execute(f'CREATE TABLE "{table}_c" '
-                        f'(z integer, count integer, label text, geom geometry(Point, 3857))')
+            cur.execute(sql.SQL("CREATE TABLE {} (z integer, count integer, label text, "
+                                "geom geometry(Point, 3857))").format(clusters))
             for i, zoom in enumerate(cluster_zooms, 3):
                 points = rule.clusters(xy, zoom)
-                with cur.copy(f'COPY "{table}_c" (z, count, label, geom) FROM STDIN') as copy:
+                with cur.copy(sql.SQL("COPY {} (z, count, label, geom) FROM STDIN").format(clusters)) as copy:
                     wkbs = shapely.to_wkb(points.geometry.values, hex=True)
                     for count, label, wkb in zip(points["count"], points["label"], wkbs, strict=True):
                         copy.write_row([zoom, int(count), label, f"SRID=3857;{wkb}"])
                 report(i, total, f"clusters z{zoom}")
-            cur.execute(f'CREATE INDEX ON "{table}" USING gist (geom)')
-            cur.execute(f'CREATE INDEX ON "{table}" USING gist (anchor)')
-            cur.execute(f'CREATE INDEX ON "{table}_c" USING gist (geom)')
-            cur.execute(f'ANALYZE "{table}"')
+            for target, column in ((table, "geom"), (table, "anchor"), (clusters, "geom")):
+                index = sql.SQL("CREATE INDEX ON {} USING gist ({})")
+                cur.execute(index.format(target, sql.Identifier(column)))
+            cur.execute(sql.SQL("ANALYZE {}").format(table))
             current = self._current_in(cur, layer)
             make_current = is_newer(version, current)
             if make_current:
@@ -137,7 +139,7 @@ class PostGISEngine:
             cur.execute("DELETE FROM tile_layers WHERE layer = %s AND version = %s", (layer, version))
             cur.execute("INSERT INTO tile_layers (layer, version, table_name, meta, is_current) "
                         "VALUES (%s, %s, %s, %s, %s)",
-                        (layer, version, table, json.dumps(meta, ensure_ascii=False), make_current))
+                        (layer, version, name, json.dumps(meta, ensure_ascii=False), make_current))
             raw.commit()
         except Exception:
             raw.rollback()
@@ -172,29 +174,28 @@ class PostGISEngine:
             return None
         table, meta = row
         if z < meta["detail_minzoom"]:
-            sql = (f'SELECT ST_AsMVT(m, :name, {EXTENT}, \'geom\') FROM ('
-                   f'SELECT ST_AsMVTGeom(c.geom, b.env, {EXTENT}, {BUFFER}, true) AS geom, c.count, c.label '
-                   f'FROM "{table}_c" c, (SELECT ST_TileEnvelope(:z, :x, :y) AS env) b '
-                   f'WHERE c.z = :z AND c.geom && ST_Expand(b.env, :margin)) m WHERE m.geom IS NOT NULL')
-            name = rule.CLUSTER_LAYER
+            source, name = sql.Identifier(table + "_c"), rule.CLUSTER_LAYER
+            columns, where = sql.SQL(", t.count, t.label"), sql.SQL("t.z = %(z)s AND ")
         else:
-            fields = ", ".join(f't."{c}"' for c in meta["vector_layers"][-1]["fields"])
-            sql = (f'SELECT ST_AsMVT(m, :name, {EXTENT}, \'geom\') FROM ('
-                   f'SELECT ST_AsMVTGeom(t.geom, b.env, {EXTENT}, {BUFFER}, true) AS geom'
-                   f'{", " + fields if fields else ""} '
-                   f'FROM "{table}" t, (SELECT ST_TileEnvelope(:z, :x, :y) AS env) b '
-                   f'WHERE t.geom && ST_Expand(b.env, :margin)) m WHERE m.geom IS NOT NULL')
-            name = layer
+            source, name, where = sql.Identifier(table), layer, sql.SQL("")
+            columns = sql.SQL("").join(sql.SQL(", t.{}").format(sql.Identifier(c))
+                                       for c in meta["vector_layers"][-1]["fields"])
+        query = sql.SQL(TILE_SQL).format(columns=columns, source=source, where=where)
         margin = 2 * rule.HALF_WORLD_M / (1 << z) * BUFFER / EXTENT
-        with self.engine.connect() as conn:
-            data = conn.execute(text(sql), {"name": name, "z": z, "x": x, "y": y, "margin": margin}).scalar()
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute(query, {"name": name, "z": z, "x": x, "y": y, "margin": margin,
+                                "extent": EXTENT, "buffer": BUFFER})
+            data = cur.fetchone()[0]
+            raw.rollback()  # read only: end the transaction
+        finally:
+            raw.close()
         return gzip.compress(bytes(data), 6) if data else None
 
 
 def has_postgis(url: str) -> bool:
-    """Whether ``url`` is a PostgreSQL database with the PostGIS extension installed."""
-    if not url.startswith("postgresql"):
-        return False
+    """Whether the PostgreSQL database at ``url`` has the PostGIS extension installed."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:

@@ -19,7 +19,7 @@ from core.errors import UserError
 from layers.tiles import jobs, rule
 from layers.tiles.embedded import EmbeddedEngine
 from layers.tiles.mbtiles import Progress
-from layers.tiles.postgis import PostGISEngine, has_postgis, is_newer
+from layers.tiles.versions import is_newer
 from parks.catalog import BOUNDARY_LEVELS, THEMATIC, Catalog
 from parks.industry import industry_keys
 
@@ -72,7 +72,9 @@ class Served:
 
 
 class TileService:
-    def __init__(self, catalog: Catalog, engine: EmbeddedEngine | PostGISEngine, *, job_env: dict[str, str]):
+    def __init__(self, catalog: Catalog, engine, *, job_env: dict[str, str]):
+        """``engine``: :class:`~layers.tiles.embedded.EmbeddedEngine` or
+        :class:`~layers.tiles.postgis.PostGISEngine` (the same methods)."""
         self.catalog = catalog
         self.engine = engine
         self.job_env = job_env
@@ -180,15 +182,27 @@ class TileService:
         return self.engine.tile(layer, version, z, x, y)
 
 
+def _has_postgis(url: str) -> bool:
+    from layers.tiles.postgis import has_postgis
+
+    return has_postgis(url)
+
+
 def make_service(catalog: Catalog, *, engine: str = "auto", database_url: str = "") -> TileService:
     """A tile service on ``catalog``: PostGIS when ``engine`` is ``postgis`` (or ``auto`` and the
     database is PostgreSQL with PostGIS), else the embedded MBTiles store under the data folder."""
     if engine not in ENGINES:
         raise ValueError(f"TILE_ENGINE must be one of {ENGINES}, not {engine!r}")
     store_dir = Path(catalog.data_dir) / "tiles"
-    use_postgis = engine == "postgis" or (engine == "auto" and has_postgis(database_url or ""))
-    # each engine keeps its build jobs' state apart: a build done by one is not done for the other
-    chosen = PostGISEngine(database_url, store_dir / "postgis") if use_postgis else EmbeddedEngine(store_dir)
+    use_postgis = engine == "postgis" or (engine == "auto" and (database_url or "").startswith("postgresql")
+                                          and _has_postgis(database_url))
+    if use_postgis:  # psycopg is only needed (and installed, the postgres extra) for this engine
+        from layers.tiles.postgis import PostGISEngine
+
+        # each engine keeps its build jobs' state apart: a build done by one is not done for the other
+        chosen = PostGISEngine(database_url, store_dir / "postgis")
+    else:
+        chosen = EmbeddedEngine(store_dir)
     env = {"SEI_ATLAS_TILE_DATA_DIR": str(catalog.data_dir), "SEI_ATLAS_TILE_ENGINE": chosen.name,
            "SEI_ATLAS_TILE_DATABASE_URL": database_url if use_postgis else ""}
     return TileService(catalog, chosen, job_env=env)

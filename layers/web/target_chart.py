@@ -15,11 +15,11 @@ from layers.web.views import STATUS_COLOURS
 from parks.monitoring import NOTHING
 
 ROW_H = 26
-LABEL_W = 150
-BAR_W = 190
+LABEL_W = 120
+BAR_W = 150
 TEXT_W = 150
-WIDTH = LABEL_W + BAR_W + TEXT_W
-LABEL_CHARS = 11
+WIDTH = LABEL_W + BAR_W + TEXT_W  # px at 12 px type; the SVG scales to its container
+LABEL_CHARS = 9
 
 
 def _short(text: str) -> str:

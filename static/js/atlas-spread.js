@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var PANE = "atlasLegs";
+  var OVERLAP = 0.5;  // markers whose centres are closer than half their radii added are stacked
 
   function groups(points, radii) {
     var seen = [], out = [];
@@ -15,7 +16,7 @@
       for (var g = 0; g < group.length; g++) {
         for (var j = 0; j < points.length; j++) {
           var a = group[g];
-          if (!seen[j] && points[a].distanceTo(points[j]) < 0.8 * (radii[a] + radii[j])) {
+          if (!seen[j] && points[a].distanceTo(points[j]) < OVERLAP * (radii[a] + radii[j])) {
             seen[j] = true;
             group.push(j);
           }

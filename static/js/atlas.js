@@ -48,8 +48,7 @@
   function fitScreen() {
     var control = window[cfg.control];
     if (NARROW.matches) {
-      control.collapse();
-      document.querySelectorAll(".atlas-legend details").forEach(function (d) { d.open = false; });
+      control.collapse();  // (map-fit.js folds the legend)
     } else {
       control.expand();
       setDrawer(false);

@@ -81,7 +81,9 @@ def test_a_register_of_42267_points_clusters_then_opens_each_point(page, app, da
     hit = page.locator("#atlas-results button", has_text="（虚构）projects 4242")
     hit.first.wait_for(timeout=10000)
     hit.first.click()
-    popup.wait_for(timeout=10000)
-    page.wait_for_function("() => document.querySelector('.atlas-tiled-popup') !== null")
-    assert "（虚构）projects 4242" in page.inner_text(".atlas-tiled-popup")
+    page.wait_for_function("""() => {
+      const p = document.querySelector('.atlas-tiled-popup');
+      return p && p.innerText.includes('（虚构）projects 4242\\n');
+    }""", timeout=10000)
+    shot(page, tmp_path, "tiled-search")
     assert errors == [] and page.blocked == []

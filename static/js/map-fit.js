@@ -1,6 +1,6 @@
-/* Popups that fit the screen, on every Leaflet map of the app: a popup is never wider or taller
- * than its map leaves room for (phones), whatever size its layer asked for, and on a narrow map
- * it pans clear of the edges only (the layer switcher is folded there). */
+/* Every Leaflet map of the app on a small screen: a popup is never wider or taller than its map
+ * leaves room for, whatever size its layer asked for, and on a narrow map it pans clear of the
+ * edges only (the layer switcher is folded there); legends start folded on a narrow map. */
 (function () {
   "use strict";
   if (!window.L || L.Popup.prototype.atlasFits) { return; }
@@ -23,4 +23,10 @@
     layout.call(this);
   };
   L.Popup.prototype.atlasFits = true;
+
+  document.querySelectorAll(".leaflet-container").forEach(function (el) {
+    if (el.clientWidth < NARROW) {
+      el.querySelectorAll(".atlas-legend details[open]").forEach(function (d) { d.open = false; });
+    }
+  });
 }());
