@@ -22,21 +22,24 @@ run: setup
 browser-deps:
 	bash scripts/install-browser.sh
 
-# Both database legs: SQLite (the default), then the whole suite again on a throwaway
-# PostgreSQL + PostGIS cluster (scripts/with-postgres.sh installs and starts it). ~2 min each.
+# Both database legs: SQLite (the default) with every test, then every test that touches the
+# database or the tile engines again on a throwaway PostgreSQL + PostGIS cluster
+# (scripts/with-postgres.sh installs and starts it; browser and packaging tests do not depend
+# on the database engine and run once).
+PG_TESTS := -m "not browser and not packaging"
 test: setup browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n 2 -q
-	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q
+	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q $(PG_TESTS)
 
 test-sqlite: setup browser-deps
 	$(PY) -m pytest -n 2 -q
 
 test-postgres: setup browser-deps
-	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q
+	bash scripts/with-postgres.sh $(PY) -m pytest -n 2 -q $(PG_TESTS)
 
-# Production server (gunicorn or waitress; needs SEI_ATLAS_SECRET_KEY): README, "Operations"
+# Production server (gunicorn or waitress; needs SEI_ATLAS_SECRET_KEY): docs/operators.md
 serve: setup
 	VENV=$(VENV) bash scripts/serve-production.sh
 

@@ -1,7 +1,7 @@
 """Henan SEI Atlas — the Flask application factory.
 
 ``python app.py`` serves on http://127.0.0.1:5000 (development server); production serving
-is ``scripts/serve-production.sh`` (gunicorn or waitress, see README, "Operations").
+is ``scripts/serve-production.sh`` (gunicorn or waitress, see docs/operators.md).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ DEFAULTS = {
     "TILE_URL": "",  # optional online/intranet tile layer, off by default
     "TILE_ATTRIBUTION": "",
     "DEFAULT_LANG": "zh",
-    # operations (README, "Operations")
+    # operations (docs/operators.md)
     "SESSION_COOKIE_SECURE": False,  # True when served over https
     "PROXY_FIX": 0,  # number of reverse proxies in front (X-Forwarded-For/-Proto trusted)
     "REQUEST_LOG": "-",  # JSON request lines: "-" stderr, a file path, or "" for none

@@ -239,7 +239,11 @@ def main() -> int:
             print(f"request log: {lines} JSON lines")
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+            try:  # workers finish the exports they are rendering first (graceful_timeout)
+                proc.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
     return 0 if ok else 1
 
 

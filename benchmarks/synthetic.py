@@ -55,7 +55,8 @@ def fictional_points(catalog: Catalog, layer: str, n: int, *, seed: int = 2012) 
     rows = _fictional_rows(catalog, layer, n, rng)
     xy = points_in_henan(catalog, n, rng)
     rows["lon"], rows["lat"] = xy[:, 0].round(6), xy[:, 1].round(6)
-    return gpd.GeoDataFrame(rows.drop(columns="geometry"), geometry=shapely.points(xy), crs=catalog.layer(layer).crs)
+    return gpd.GeoDataFrame(rows.drop(columns="geometry"), geometry=shapely.points(xy),
+                            crs=catalog.layer(layer).crs)
 
 
 def fictional_parcels(catalog: Catalog, layer: str, n: int, *, seed: int = 2012) -> gpd.GeoDataFrame:

@@ -7,7 +7,7 @@ Everything is read inside a temporary folder that is always removed (and one a k
 left behind is removed by the next upload); nothing is written elsewhere. The work one file may
 cause is bounded (:mod:`geo.budget`: records, vertices, seconds, temporary space). Bad input
 raises :class:`~geo.errors.GeoInputError` (or :class:`~geo.errors.CRSError`)
-with a stable ``code`` — see README, "Reading uploaded vector files" for the list.
+with a stable ``code`` — see docs/data-import.md, "Reading uploaded vector files", for the list.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def read_vector(source, filename=None, *, crs=None, encoding=None, datum=None, g
     :param layer: which shapefile of a zip / layer of a GeoPackage to take when there are several.
     :param region: optional shapely geometry (CGCS2000) of Henan for CRS inference and the
         outside-Henan check; default the :data:`geo.crs.HENAN_BOUNDS` box.
-    :raises GeoInputError: with a stable ``code`` (README, "Reading uploaded vector files").
+    :raises GeoInputError: with a stable ``code`` (docs/data-import.md, "Reading uploaded vector files").
     """
     source = Path(source)
     filename = str(filename or source.name)

@@ -3,7 +3,7 @@
 :func:`check_parcels` is vectorised (Shapely STRtree, areas from :mod:`geo.area`), so a
 province-wide batch of 100,000 parcels takes well under a second.
 
-Which area's quota applies (README, "Land-use quota ledger"):
+Which area's quota applies (docs/land-resources.md):
 
 * Parks may lie inside high-tech zones. The most specific area a parcel overlaps is the one
   whose quota applies: a park if the parcel overlaps any park, otherwise a zone.

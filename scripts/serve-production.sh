@@ -5,7 +5,7 @@
 #   SEI_ATLAS_SECRET_KEY=… [SEI_ATLAS_CONFIG=/etc/sei-atlas.cfg] scripts/serve-production.sh
 #
 # BIND (127.0.0.1:8000), WORKERS (4), THREADS (4; waitress: WORKERS×THREADS threads),
-# SERVER (gunicorn | waitress). Configuration: README, "Operations".
+# SERVER (gunicorn | waitress). Configuration: docs/operators.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}

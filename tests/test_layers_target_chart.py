@@ -21,7 +21,8 @@ def catalog(built_data):
 
 
 def chart(catalog, level, rows, lang="zh", metric="built_up_km2"):
-    recorded = pd.DataFrame([[a, 2013, metric, v, "sourced", "s", "p", None] for a, v in rows], columns=COLUMNS)
+    recorded = pd.DataFrame([[a, 2013, metric, v, "sourced", "s", "p", None] for a, v in rows],
+                            columns=COLUMNS)
     c = compare(metrics()[metric], 2013, level, parks=catalog.layer("parks"), zones=catalog.layer("zones"),
                 clusters=catalog.layer("clusters"), cities=catalog.boundaries("city", 0), actuals=recorded)
     return ET.fromstring(target_chart(c, lang))

@@ -47,7 +47,8 @@ def drawn(m) -> dict[str, dict]:
 
 
 def test_monitor_map_draws_parks_coloured_by_how_they_stand_with_target_and_actual_in_popups(catalog):
-    m = monitor_map(catalog, comparison(catalog, "park"), lang="zh", detail_url=lambda layer, fid: f"/parks/{fid}")
+    m = monitor_map(catalog, comparison(catalog, "park"), lang="zh",
+                    detail_url=lambda layer, fid: f"/parks/{fid}")
     parks = drawn(m)
     assert len(parks) == 8  # the located slots; the others are listed in the table, not drawn
     p4, p6, p1 = parks["park-04"], parks["park-06"], parks["park-01"]
@@ -69,7 +70,8 @@ def test_monitor_map_colours_cities_and_speaks_english_in_english(catalog):
     assert len(cities) == 18
     luoyang = cities["洛阳市"]
     assert luoyang["style"]["fillColor"] == STATUS_COLOURS["met"]  # 8.2 ≥ 8.125, both parks recorded
-    assert "Luoyang" in luoyang["popup"] and "target met" in luoyang["popup"] and "目标" not in luoyang["popup"]
+    popup = luoyang["popup"]
+    assert "Luoyang" in popup and "target met" in popup and "目标" not in popup
     assert cities["南阳市"]["style"]["fillColor"] == STATUS_COLOURS["nothing"]
     html = monitor_legend(comparison(catalog, "city"), "en")
     assert "2013: actual against target" in html and "below target" in html and "Circle area" not in html

@@ -162,7 +162,8 @@ def test_concurrent_writers_of_one_figure_lose_nothing(ledger_db, areas):
     assert errors == []
     with ledger_db.read() as s:
         rows = s.query(Actual).all()
-        lines = [audit.as_dict(e) for e in audit.entries(s, audit.AuditFilter(action="actual.set"), limit=None)]
+        lines = [audit.as_dict(e)
+                 for e in audit.entries(s, audit.AuditFilter(action="actual.set"), limit=None)]
     assert len(rows) == 1  # one row per area, year and metric
     assert len(lines) == workers  # every write is in the trail …
     assert sum(line["before"] is None for line in lines) == 1  # … one insert, the rest replacements
@@ -181,7 +182,8 @@ def test_recorded_figures_outrank_the_layers_derived_ones(built_data):
     out = actuals.with_actuals(parks, recorded).set_index("id")
     assert out.at["park-04", "a13_km2"] == 5.2 and out.at["park-04", "a13_km2_basis"] == "sourced"
     assert out.at["park-04", "a13_km2_src"] == "调查"
-    assert out.at["park-04", "a12_km2"] == pytest.approx(50 / 16) and out.at["park-04", "a12_km2_basis"] == "derived"
+    assert out.at["park-04", "a12_km2"] == pytest.approx(50 / 16)
+    assert out.at["park-04", "a12_km2_basis"] == "derived"
     assert out.at["park-04", "rev12_yi"] == 120 and out.at["park-04", "rev13_yi"] == pytest.approx(3000 / 16)
     assert out.at["park-01", "a13_km2_basis"] == "derived" and out.at["park-01", "a13_km2_src"] == ""
     assert parks.set_index("id").at["park-04", "a13_km2"] == pytest.approx(65 / 16)  # the layer is untouched

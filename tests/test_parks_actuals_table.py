@@ -132,4 +132,5 @@ def test_a_unit_of_another_kind_is_refused_not_guessed(ledger_db, areas):
 def test_headers_in_english_and_tab_separated_text():
     table = parse_table(read_rows(b"Area\tYear\tValue\tSource\npark-02\t2013\t4.5\tYearbook\n", "t.tsv"))
     assert table.shape == "long" and table.entries[0].source == "Yearbook"
-    assert (table.entries[0].area, table.entries[0].year, table.entries[0].value) == ("park-02", "2013", "4.5")
+    first = table.entries[0]
+    assert (first.area, first.year, first.value) == ("park-02", "2013", "4.5")

@@ -72,7 +72,8 @@ def test_cities_add_up_their_parks_targets_and_sum_actuals_only_when_complete(ca
     assert pd.isna(rows.loc["南阳市", "target"]) and rows.loc["南阳市", "status"] == "nothing"
     assert c["total"]["unassigned"]["count"] == 8
     assert c["total"]["target"] + c["total"]["unassigned"]["target"] == pytest.approx(65)
-    own = run(catalog, "city", pd.concat([FIGURES, recorded(("洛阳市", 2013, "built_up_km2", 7.0, "市统计局"))]))
+    own = run(catalog, "city",
+              pd.concat([FIGURES, recorded(("洛阳市", 2013, "built_up_km2", 7.0, "市统计局"))]))
     assert own["rows"].set_index("id").loc["洛阳市", "actual"] == 7.0  # the city's own figure wins
 
 

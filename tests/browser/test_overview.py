@@ -86,5 +86,68 @@ def test_search_finds_a_feature_and_opens_its_popup(page):
     page.fill("#atlas-search", "Sinopharm")
     assert "未定位" in page.inner_text("#atlas-results")
     page.fill("#atlas-search", "no such place")
+    page.wait_for_selector("#atlas-results[data-state=done]")  # places are asked of the server
     assert page.inner_text("#atlas-results").strip() == "没有找到"
     assert page.blocked == [] and page.failed == []
+
+
+def test_filters_zoom_to_what_they_match_and_list_it_with_counts(page):
+    open_map(page)
+    start = page.evaluate("() => window.atlas.map.getZoom()")
+    assert page.locator("#atlas-matches").is_hidden()
+    page.select_option("#atlas-filter-city", "洛阳市")
+    listed = page.locator("#atlas-matches")
+    assert listed.is_visible()
+    expected = page.evaluate("""() => window.atlas.layers.map(t => [t.title, t.items.filter(s =>
+        s.feature.properties.role === 'marker' && s.feature.properties.city === '洛阳市').length])
+        .filter(([, n]) => n)""")
+    headings = listed.locator("li.group").all_inner_texts()
+    assert headings == [f"{title} ({n})" for title, n in expected]
+    assert listed.locator("button").count() == sum(n for _, n in expected)
+    view = page.evaluate("""() => { const m = window.atlas.map, b = m.getBounds();
+        return {zoom: m.getZoom(), inside: window.atlas.layers.flatMap(t => t.items)
+            .filter(s => s.feature.properties.role === 'marker' && s.feature.properties.city === '洛阳市')
+            .every(s => b.contains(window.atlas.spread.home(s)))}; }""")
+    assert view["zoom"] > start and view["inside"]
+    listed.locator("button", has_text="洛阳高新区").first.click()
+    page.locator(".leaflet-popup-content .atlas-popup").wait_for()
+    page.click("#atlas-filter-reset")
+    assert page.locator("#atlas-matches").is_hidden()
+
+
+def test_stacked_markers_are_spread_apart_with_a_leg_to_their_place(page):
+    open_map(page)
+    stacked = page.evaluate("""() => {
+        const map = window.atlas.map, seen = {}, out = [];
+        for (const s of window.atlas.layers.flatMap(t => t.items)) {
+            if (s.feature.properties.role !== 'marker') continue;
+            const home = window.atlas.spread.home(s), key = home.lat.toFixed(5) + ',' + home.lng.toFixed(5);
+            if (seen[key]) out.push([seen[key], s].map(m => map.latLngToContainerPoint(m.getLatLng())));
+            seen[key] = s;
+        }
+        return out.map(([a, b]) => a.distanceTo(b));
+    }""")
+    assert stacked and min(stacked) >= 8  # markers at one coordinate no longer cover each other
+    assert page.locator(".leaflet-atlasLegs-pane path").count() > 0
+
+
+def test_attribution_is_plain_leaflet_and_the_scale_metric(page):
+    open_map(page, "en")
+    attribution = page.locator(".leaflet-control-attribution")
+    assert attribution.inner_text().startswith("Leaflet | ")
+    assert attribution.locator("svg, a").count() == 0  # no flag, no link out of the intranet
+    lines = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(lines) == 1 and lines[0].split()[-1] in ("m", "km")
+
+
+def test_a_place_is_found_by_pinyin_and_the_map_goes_there(page):
+    open_map(page, "en")
+    page.fill("#atlas-search", "luoyang")
+    page.wait_for_selector("#atlas-results[data-state=done]")
+    assert page.locator("#atlas-results li.group").first.inner_text().startswith("Places")
+    page.press("#atlas-search", "Enter")  # the first result: the city
+    popup = page.locator(".atlas-place-popup")
+    popup.wait_for()
+    assert "Luoyang" in popup.inner_text() and "洛阳市" in popup.inner_text()
+    centre = page.evaluate("() => window.atlas.map.getCenter()")
+    assert 111.1 < centre["lng"] < 113.0 and 33.5 < centre["lat"] < 35.1  # inside Luoyang's extent
