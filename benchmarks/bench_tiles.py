@@ -37,14 +37,18 @@ def run(case, tiles) -> dict:
         store_mb = service.engine.size_bytes(case.layer, version) / 2**20
         print(f"  tile store: {store_mb:.1f} MB; every feature from z{meta['detail_minzoom']}, "
               f"counted clusters below", flush=True)
+        first_start = tc.first_start(data)
         with tc.Server(data) as server:
             lat = tc.latency(server, case.layer, version, tiles)
             tc.print_latency("tiles", lat)
+            rss_tiles = server.memory_mb()[0]
             first, median = tc.overview(server.url, OVERVIEW_RUNS)
             rss, peak = server.memory_mb()
-            print(f"  server memory: {rss:.0f} MB resident, {peak:.0f} MB peak", flush=True)
+            print(f"  server memory: {server.rss_start:.0f} MB after start, {rss_tiles:.0f} MB after the "
+                  f"tiles, {rss:.0f} MB after the overview; peak {peak:.0f} MB", flush=True)
     return {"case": case, "build": built, "store_mb": store_mb, "detail": meta["detail_minzoom"], "lat": lat,
-            "first": first, "median": median, "rss": rss, "peak": peak, "load": tc.load_average()}
+            "first": first, "median": median, "rss": rss, "peak": peak, "load": tc.load_average(),
+            "first_start": first_start, "start": server.started_s}
 
 
 def report(rows: list[dict], n_tiles: int) -> None:
@@ -52,7 +56,7 @@ def report(rows: list[dict], n_tiles: int) -> None:
           "overview 1400×900 headless Chromium")
     columns = [("case", 14), ("detail", 6), ("build s", 8), ("CPU s", 6), ("build MB", 9), ("store MB", 9),
                ("cold p50", 9), ("cold p95", 9), ("warm p50", 9), ("warm p95", 9), ("page KB", 8),
-               ("drawn ms", 9), ("1st ms", 7), ("RSS MB", 7), ("peak MB", 8)]
+               ("drawn ms", 9), ("1st ms", 7), ("starts s", 9), ("RSS MB", 7), ("peak MB", 8)]
     head = " ".join(f"{name:<{width}}" if name == "case" else f"{name:>{width}}" for name, width in columns)
     print(head + "  load")
     print("-" * (len(head) + 6))
@@ -62,13 +66,15 @@ def report(rows: list[dict], n_tiles: int) -> None:
                   f"{built.peak_rss_mb:.0f}", f"{r['store_mb']:.1f}",
                   *(f"{v:.1f}" for v in (*lat.pct(lat.cold), *lat.pct(lat.warm))),
                   f"{r['median']['kb']:.0f}", f"{r['median']['drawn_ms']:.0f}",
-                  f"{r['first']['drawn_ms']:.0f}", f"{r['rss']:.0f}", f"{r['peak']:.0f}"]
+                  f"{r['first']['drawn_ms']:.0f}", f"{r['first_start']:.0f}/{r['start']:.0f}",
+                  f"{r['rss']:.0f}", f"{r['peak']:.0f}"]
         print(" ".join(f"{v:<{w}}" if name == "case" else f"{v:>{w}}"
                        for v, (name, w) in zip(values, columns, strict=True)) + f"  {r['load']}")
     print("\ndetail: every feature from this zoom, counted clusters below; CPU s and build MB: CPU time and "
           "peak memory of the build job and its workers; page KB and drawn ms: median of cold-cache loads "
-          "(1st ms: the first load after the server started); RSS: the server after the tiles and the "
-          "overview.")
+          "(1st ms: the first load after the server started); starts s: the app's first start on the data "
+          "(it gives every zone a quota-ledger row) / the start of the measured server; RSS: that server "
+          "after the tiles and the overview, peak: its highest.")
     print("\nTargets (issue 10):")
     for r in rows:
         lat, name = r["lat"], r["case"].label

@@ -206,10 +206,14 @@ class Server:
         self.args = [sys.executable, __file__, "serve", str(data), engine, database_url]
 
     def __enter__(self) -> Server:
+        start = time.perf_counter()
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
         for line in self.process.stdout:
             if line.startswith("PORT "):
                 self.url = f"http://127.0.0.1:{int(line.split()[1])}"
+                self.started_s = time.perf_counter() - start
+                self.rss_start = self.memory_mb()[0]
+                note(f"server ({self.args[4]}) up in {self.started_s:.1f} s, {self.rss_start:.0f} MB")
                 return self
         raise SystemExit("the tile server did not start")
 
@@ -222,6 +226,14 @@ class Server:
         status = dict(line.split(":", 1) for line in
                       Path(f"/proc/{self.process.pid}/status").read_text().splitlines() if ":" in line)
         return tuple(int(status[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+
+
+def first_start(data: Path, database_url: str = "") -> float:
+    """Start the app on ``data`` once and stop it; returns how long it took to start. A first
+    start gives every park and zone its quota-ledger row (a 1M-zone layer: minutes), so the
+    servers measured next start as they would on any later day."""
+    with Server(data, "embedded", database_url) as server:
+        return server.started_s
 
 
 # ----- tile latency ---------------------------------------------------------------------------------

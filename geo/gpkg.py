@@ -14,6 +14,9 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from sqlalchemy import func, select, table
+from sqlalchemy.dialects import sqlite
+
 from geo.budget import check_records
 from geo.errors import GeoInputError
 
@@ -68,5 +71,11 @@ def inspect(path: Path) -> None:
 def check_layer_records(path: Path, layer: str) -> None:
     """Count the rows of table ``layer`` (a table: views were refused) against the budget."""
     with _connect(path) as con:
-        (count,) = con.execute('SELECT count(*) FROM "{}"'.format(layer.replace('"', '""'))).fetchone()
+        (count,) = con.execute(_count_rows_sql(layer)).fetchone()
     check_records(count)
+
+
+def _count_rows_sql(table_name: str) -> str:
+    """``SELECT count(*)`` of a table whose name comes from the file: SQLAlchemy quotes it."""
+    statement = select(func.count()).select_from(table(table_name))
+    return str(statement.compile(dialect=sqlite.dialect()))

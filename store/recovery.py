@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.processes import is_alive
 from store import layer_versions as lv
 from store.models import AuditEntry
 
@@ -86,15 +87,7 @@ def _running(entry: dict) -> bool:
     if entry.get("host") != socket.gethostname():
         return True  # another machine's process: only that machine can tell
     pid = entry.get("pid")
-    if not isinstance(pid, int) or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid != os.getpid() and is_alive(pid)
 
 
 def reconcile_layers(data_dir: Path | str, session: Session) -> list[dict]:

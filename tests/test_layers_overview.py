@@ -139,3 +139,24 @@ def test_legend_explains_precision_and_every_layer_has_a_swatch():
     assert layer_swatch("projects", "zh").count("<circle") == 4
     for name in ("parks", "zones", "foxconn", "clusters", "province", "city", "county"):
         assert layer_swatch(name, "en").startswith("<svg")
+
+
+def test_every_map_says_plain_leaflet_draws_a_metric_scale_and_lets_phones_zoom_the_page():
+    parts = map_parts(OfflineMap(control_scale=True))
+    assert '.attributionControl.setPrefix("Leaflet");' in parts["script"]
+    assert "L.control.scale({metric: true, imperial: false})" in parts["script"]
+    assert "L.control.scale()" not in parts["script"]  # Folium's own, with miles
+    assert "user-scalable=no" not in parts["header"]  # the page's viewport tag stands
+    assert "L.control.scale" not in map_parts(OfflineMap())["script"]
+
+
+def test_english_popups_keep_chinese_data_marked_and_use_english_punctuation(catalog):
+    punctuation = re.compile(r"[，。；：、（）《》！？]")
+    for layer in ("parks", "zones", "foxconn", "projects", "clusters"):
+        for row in catalog.layer(layer).to_dict("records"):  # unlocated rows too (feature API)
+            html = popup_html(layer, row, "en")
+            chrome = re.sub(r"<[^>]+>", " ", re.sub(r'<span lang="(zh|en)">.*?</span>', " ", html))
+            assert not punctuation.search(chrome), (layer, row["id"], chrome)
+    zone = catalog.layer("zones").set_index("id").loc["zone-07"].to_dict()
+    assert '<span class="tag original">Chinese original</span> <span lang="zh">有争议' in popup_html(
+        "zones", zone, "en")

@@ -8,6 +8,8 @@ import io
 import threading
 from datetime import datetime, timezone
 
+import matplotlib
+import numpy as np
 import pytest
 from fixtures_files import GBK_NAMES, make_zipped_shapefile, parcels_gdf
 from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
@@ -17,6 +19,9 @@ from fontTools.pens.boundsPen import BoundsPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from PIL import Image
 from pypdf import PdfReader
 
 from layers.print import fonts
@@ -102,11 +107,29 @@ def test_verdict_pdf_embeds_truetype_and_its_title_and_parcel_names_are_text(tmp
     assert_truetype_cid_subsets(reader)
 
 
-def test_png_and_pdf_draw_from_the_truetype_copy_and_svg_names_the_family():
-    prop = fonts.props(9, weight="bold")
-    assert font_manager.fontManager._find_fonts_by_props(prop) == [str(fonts.register())] * 2
-    assert prop.get_family()[0] == fonts.FAMILY
-    assert fonts.register().parent == fonts.cache_dir()
+def ink(prop: FontProperties) -> np.ndarray:
+    """How dark each pixel of "河南 Henan" drawn in a PNG with ``prop`` is (unhinted, so that
+    the outlines are compared, not the hinting)."""
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        fig = Figure(figsize=(3, 1), dpi=100)
+        fig.text(0.05, 0.3, "河南 Henan", fontproperties=prop)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", facecolor="white")
+    return 255 - np.asarray(Image.open(buf).convert("L"), dtype=float)
+
+
+def test_png_draws_the_shipped_outlines_from_the_truetype_copy_and_svg_names_the_family():
+    prop = fonts.props(28, weight="bold")
+    assert font_manager.findfont(prop) == str(fonts.register())  # never a same-named system font
+    shipped = ink(FontProperties(size=28, fname=fonts.source_file()))
+    other = ink(FontProperties(size=28, fname=fonts.source_file().with_name("NotoSerifCJKsc-Regular.otf")))
+    assert np.abs(ink(prop) - shipped).sum() / shipped.sum() < 0.02
+    assert np.abs(other - shipped).sum() / shipped.sum() > 0.3  # the measure tells fonts apart
+    fig = Figure(figsize=(2, 1))
+    fig.text(0.1, 0.5, "河南", fontproperties=prop)
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg")
+    assert "font-family: 'Noto Sans CJK SC'" in svg.getvalue() and ">河南</text>" in svg.getvalue()
 
 
 # --- the conversion ----------------------------------------------------------------------------

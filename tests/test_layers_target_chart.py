@@ -56,3 +56,12 @@ def test_levels_without_figures_say_so_in_the_pages_language(catalog):
     assert "Built-up area 2013: actual / target (km²)" in svg.get("aria-label")
     firms = chart(catalog, "cluster", [("clu-09", 40)], lang="en", metric="enterprises")
     assert set(rows_of(firms)) == {"clu-09"}  # no target, no province figure: one row
+
+
+def test_long_names_are_cut_to_the_label_column_and_kept_whole_in_the_tooltip(catalog):
+    for lang, cut, whole in (("en", "Zhengzhou Airport…", "Zhengzhou Airport Zone (smart terminals)"),
+                             ("zh", "郑州航空港区（智…", "郑州航空港区（智能终端）")):
+        row = rows_of(chart(catalog, "park", [], lang=lang))["park-01"]
+        label = next(row.iter(f"{SVG}text"))
+        title = label.find(f"{SVG}title")
+        assert title.text == whole and title.tail == cut  # <text><title>whole</title>cut</text>

@@ -19,6 +19,7 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import matplotlib
 import pytest
 from fixtures_files import make_geojson, parcels_gdf
 
@@ -127,7 +128,8 @@ def test_the_installed_app_serves_the_map_from_outside_the_checkout(venv, tmp_pa
     make_geojson(drop_ins, parks, name="parks.geojson")  # picked up at start-up
     (tmp_path / "serve.py").write_text(SERVE, encoding="utf-8")
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-           "SEI_ATLAS_INSTANCE_PATH": str(instance), "SEI_ATLAS_REQUEST_LOG": ""}
+           "SEI_ATLAS_INSTANCE_PATH": str(instance), "SEI_ATLAS_REQUEST_LOG": "",
+           "MPLCONFIGDIR": matplotlib.get_cachedir()}  # this machine's converted PDF font, reused
     done = subprocess.run([str(python), "serve.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]

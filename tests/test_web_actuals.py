@@ -270,3 +270,25 @@ def test_the_park_page_shows_the_recorded_figure_with_its_source(client, sign_in
     figures = html[html.index('id="figures"'):html.index("</table>", html.index('id="figures"'))]
     assert "5.2 <span class=\"basis basis-sourced\">" in figures and "来源：2013年土地变更调查" in figures
     assert "3.13" in figures and "basis-derived" in figures  # 2012 stays the derived share
+
+
+def test_table_imports_are_rate_limited_like_other_uploads_and_single_figures_are_not(app, client, sign_in):
+    app.config["UPLOAD_RATE_LIMIT"] = "1 per minute"
+    sign_in("planner")
+
+    def upload():
+        return client.post("/api/actuals/import", data={"file": (io.BytesIO(CSV.encode()), "t.csv"),
+                                                        "metric": "built_up_km2"})
+
+    assert [upload().status_code for _ in range(2)] == [201, 429]
+    assert [client.post("/api/actuals", json=GOOD).status_code for _ in range(2)] == [201, 201]
+
+
+def test_a_recorded_figure_rebuilds_the_pages_and_drops_the_stale_ones(app, client, sign_in):
+    sign_in("planner")
+    assert 'data-actual="5.2"' not in client.get("/views/built-up").get_data(as_text=True)
+    client.get("/parks/park-04")
+    assert len(app.extensions["atlas_page_maps"]) == 2
+    client.post("/api/actuals", json=GOOD)
+    assert 'data-actual="5.2"' in client.get("/views/built-up").get_data(as_text=True)
+    assert len(app.extensions["atlas_page_maps"]) == 1  # only pages of the current figures are kept

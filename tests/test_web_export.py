@@ -210,3 +210,15 @@ def test_exports_run_in_a_bounded_queue_and_the_rest_get_503_with_retry_after(ap
         first.join(30)
         second.join(30)
     assert answers["a"].status_code == answers["b"].status_code == 200 and len(entered) == 2
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_renders_run_at_a_lower_cpu_priority_than_requests():
+    import os
+
+    from web.export_queue import ExportQueue
+
+    queue = ExportQueue(running=1, waiting=0, per_user=1, wait_s=5)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert queue.run("someone", lambda: os.getpriority(os.PRIO_PROCESS, 0)) > mine
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the request's own thread is untouched

@@ -1,5 +1,6 @@
 """The planners' pages over HTTP: both languages, key content, exports linked, nothing external."""
 
+import json
 import re
 from urllib.parse import urlencode
 
@@ -147,3 +148,43 @@ def test_pages_state_the_plans_park_count_from_plan_targets(app, client, sign_in
     for path in ("/views/built-up", "/views/revenue"):  # the plan-total rows count the slots
         html = client.get(path).get_data(as_text=True)
         assert '<td class="num">20</td>' in html and '<td class="num">16</td>' not in html, path
+
+
+# --- language and wording (issue 13) ----------------------------------------------------------
+
+CJK_PUNCTUATION = re.compile(r"[，。；：、（）《》！？]")
+ENGLISH_PAGES = ("/", "/parks/", "/parks/park-01", "/parks/park-04", "/parks/park-09", "/views/built-up",
+                 "/views/revenue", "/export/", "/data/", "/auth/login", "/ogc/?f=html",
+                 "/ogc/collections/parks?f=html", "/no-such-page")
+
+
+def visible_english(html: str) -> str:
+    """The text a reader sees, less scripts, styles and texts marked as written in Chinese."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<(\w+) lang="zh[^"]*">.*?</\1>', " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize("path", ENGLISH_PAGES)
+def test_english_pages_use_english_punctuation(client, path):
+    html = client.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
+    text = visible_english(html)
+    found = [text[max(m.start() - 30, 0): m.end() + 10] for m in CJK_PUNCTUATION.finditer(text)]
+    assert found == []
+
+
+def test_evidence_is_shown_as_written_under_bilingual_labels_with_each_sources_kind(client):
+    zh = client.get("/parks/park-03?lang=zh").get_data(as_text=True)
+    assert "英文原文" in zh and "证据与出处按原文列出，未翻译" in zh  # said, not pretended
+    assert "<dt>状态</dt>" in zh and "<dt>证据</dt>" in zh and "<dt>证据强度</dt><dd>中</dd>" in zh
+    assert '<span lang="en">CANDIDATE, not confirmed as one of the 16' in zh  # the fact, untranslated
+    assert "规划文本" in zh and "网页转载" in zh and "二手" in zh and "数据集" in zh
+    assert "status=CANDIDATE" not in zh  # the raw key=value cell is read, not dumped
+    en = client.get("/parks/park-03?lang=en").get_data(as_text=True)
+    assert "<dt>Status</dt>" in en and "plan text" in en and "web copy" in en and "secondary" in en
+    assert "English original" not in en and "英文原文" not in en
+
+
+def test_the_map_popups_carry_the_same_evidence_block(client):
+    html = client.get("/?lang=zh").get_data(as_text=True)  # popups are inlined as JSON
+    assert json.dumps("英文原文")[1:-1] in html and "source-kind source-plan" in html

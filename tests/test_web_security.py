@@ -313,11 +313,19 @@ def _calls(tree):
             yield name, node
 
 
+def _composed_by_the_driver(call) -> bool:
+    """``sql.SQL("… {}").format(sql.Identifier(x))``: psycopg quotes what it composes."""
+    receiver = call.func.value
+    if not isinstance(receiver, ast.Call):
+        return False
+    return getattr(receiver.func, "attr", getattr(receiver.func, "id", "")) == "SQL"
+
+
 def _built_string(node) -> bool:
     """An f-string, a concatenation or a .format()/% on a string: text built at run time."""
     return (isinstance(node, ast.JoinedStr | ast.BinOp)
             or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "format")
+            and node.func.attr == "format" and not _composed_by_the_driver(node))
 
 
 def _imports_sqlalchemy_text(tree) -> bool:
@@ -347,8 +355,10 @@ def _problems(source: str, where: str) -> list[str]:
 def test_the_scan_finds_what_it_looks_for():
     sample = ("from sqlalchemy import text\nimport os, subprocess\n"
               "text(f'SELECT {x}')\nconn.execute('DELETE ' + t)\nos.system(c)\n"
-              "subprocess.run(c, shell=True)\nconn.execute(text('SELECT 1'))\nax.text(f'{a}')\n")
-    assert len(_problems(sample, "s")) == 4
+              "subprocess.run(c, shell=True)\nconn.execute(text('SELECT 1'))\nax.text(f'{a}')\n"
+              "cur.execute(sql.SQL('DROP TABLE {}').format(sql.Identifier(t)))\n"
+              "cur.execute('DROP TABLE {}'.format(t))\n")
+    assert len(_problems(sample, "s")) == 5
 
 
 def test_no_shell_and_no_sql_built_from_strings():

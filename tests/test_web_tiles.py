@@ -158,3 +158,12 @@ def test_tiles_cli(runner, command):
     result = runner.invoke(args=command)
     assert result.exit_code == 0, result.output
     assert "parks" in result.output
+
+
+def test_feature_search_gives_the_extent_of_every_match_for_the_map_to_zoom_to(client):
+    found = client.get("/api/features/projects", query_string={"city": "洛阳市", "limit": 1}).get_json()
+    west, south, east, north = found["bbox"]
+    assert found["total"] > len(found["features"]) == 1
+    for f in client.get("/api/features/projects", query_string={"city": "洛阳市"}).get_json()["features"]:
+        assert west <= f["lon"] <= east and south <= f["lat"] <= north
+    assert client.get("/api/features/projects", query_string={"q": "no such name"}).get_json()["bbox"] is None

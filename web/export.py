@@ -67,9 +67,8 @@ def _send(result: Rendered) -> Response:
     return resp
 
 
-def _rendered(fn, *args, **kwargs) -> Rendered:
-    with export_queue().turn(user_or_address()):
-        return fn(*args, **kwargs)
+def _rendered(fn, *args) -> Rendered:
+    return export_queue().run(user_or_address(), fn, *args)
 
 
 @api_bp.get("/api/export")

@@ -5,21 +5,35 @@ more wait for a turn (``EXPORT_WAIT_S`` seconds at most); each user — each add
 signed in — has at most ``EXPORT_PER_USER`` exports running or waiting. Anything beyond is
 refused at once with 503 and a ``Retry-After``, so the threads left over keep answering pages
 and ``/healthz``: keep ``EXPORT_CONCURRENCY + EXPORT_QUEUE`` below the threads of a worker.
+Renders run in threads of their own at a lower CPU priority (on Linux, where the nice value
+is per thread), so the requests beside them get the processor first.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 
 from flask import current_app
 
 from core.errors import UserError
 
 EXTENSION = "atlas_export_queue"
+#: how much nicer than the requests the render threads run
+RENDER_NICE = 10
 _creating = threading.Lock()
+
+
+def _lower_priority() -> None:
+    """Make the calling render thread yield the CPU to requests (Linux: nice is per thread)."""
+    if sys.platform.startswith("linux"):
+        with suppress(OSError):  # not allowed here: render at the priority we have
+            os.setpriority(os.PRIO_PROCESS, 0, min(19, os.getpriority(os.PRIO_PROCESS, 0) + RENDER_NICE))
 
 
 class ExportBusy(UserError):
@@ -41,6 +55,7 @@ class ExportQueue:
     def __init__(self, running: int, waiting: int, per_user: int, wait_s: float):
         self.running, self.waiting, self.per_user, self.wait_s = running, waiting, per_user, wait_s
         self._slots = threading.BoundedSemaphore(running)
+        self._threads = ThreadPoolExecutor(running, thread_name_prefix="export", initializer=_lower_priority)
         self._lock = threading.Lock()
         self._admitted = 0
         self._by_user: Counter[str] = Counter()
@@ -49,10 +64,19 @@ class ExportQueue:
     def retry_after(self) -> int:
         return max(1, int(self.wait_s))
 
+    def run(self, user: str, fn, *args):
+        """``fn(*args)`` in a render thread, for ``user``; :class:`ExportBusy` when no slot is
+        free in time or the queue or the user's share of it is full."""
+        with self._admitted_for(user):
+            if not self._slots.acquire(timeout=self.wait_s):
+                raise ExportBusy(self.retry_after)
+            try:
+                return self._threads.submit(fn, *args).result()
+            finally:
+                self._slots.release()
+
     @contextmanager
-    def turn(self, user: str) -> Iterator[None]:
-        """Run the block in a render slot for ``user``; :class:`ExportBusy` when none is free
-        in time or the queue or the user's share of it is full."""
+    def _admitted_for(self, user: str) -> Iterator[None]:
         with self._lock:
             if self._by_user[user] >= self.per_user:
                 raise ExportBusy(self.retry_after, mine=True)
@@ -61,12 +85,7 @@ class ExportQueue:
             self._admitted += 1
             self._by_user[user] += 1
         try:
-            if not self._slots.acquire(timeout=self.wait_s):
-                raise ExportBusy(self.retry_after)
-            try:
-                yield
-            finally:
-                self._slots.release()
+            yield
         finally:
             with self._lock:
                 self._admitted -= 1

@@ -3,8 +3,8 @@
 * Sign-in: failed attempts (the 401 answers) per account name and client address —
   ``LOGIN_RATE_LIMIT`` — so colleagues behind one office address never lock each other out;
   and, to stop one address trying many accounts, per address — ``LOGIN_ADDRESS_RATE_LIMIT``.
-* Uploads (parcel checks, layer imports): per signed-in user, else per address —
-  ``UPLOAD_RATE_LIMIT``.
+* Uploads (parcel checks, layer imports, tables of actual figures): per signed-in user, else per
+  address — ``UPLOAD_RATE_LIMIT``.
 
 Counters live in ``RATELIMIT_STORAGE_URI`` (``memory://`` by default: per process, so with
 several gunicorn workers each counts on its own; give them a shared ``redis://…`` or
@@ -23,7 +23,8 @@ from flask_limiter.util import get_remote_address
 
 LIMITER_KEY = "atlas_limiter"
 LOGIN_ENDPOINTS = frozenset({"auth.login"})
-UPLOAD_ENDPOINTS = frozenset({"quota.check_upload", "quota_api.api_check", "admin.upload"})
+UPLOAD_ENDPOINTS = frozenset({"quota.check_upload", "quota_api.api_check", "admin.upload",
+                              "actuals.import_form", "actuals_api.api_import"})
 
 
 def user_or_address() -> str:
@@ -44,6 +45,8 @@ def _failed_sign_in(response) -> bool:
 
 
 def init_app(app: Flask) -> Limiter:
+    from web.actuals import api as actuals_api
+    from web.actuals import bp as actuals_bp
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.quota import api as quota_api
@@ -60,7 +63,7 @@ def init_app(app: Flask) -> Limiter:
                   exempt_when=not_endpoint(LOGIN_ENDPOINTS), deduct_when=_failed_sign_in)(auth_bp)
     limiter.limit(lambda: app.config["LOGIN_ADDRESS_RATE_LIMIT"], key_func=get_remote_address,
                   exempt_when=not_endpoint(LOGIN_ENDPOINTS), deduct_when=_failed_sign_in)(auth_bp)
-    for bp in (quota_bp, quota_api, admin_bp):
+    for bp in (quota_bp, quota_api, admin_bp, actuals_bp, actuals_api):
         limiter.limit(lambda: app.config["UPLOAD_RATE_LIMIT"], key_func=user_or_address,
                       exempt_when=not_endpoint(UPLOAD_ENDPOINTS))(bp)
     app.extensions[LIMITER_KEY] = limiter

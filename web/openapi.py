@@ -14,6 +14,7 @@ from layers.print.sheet import FORMATS as SHEET_FORMATS
 from layers.print.sheet import ORIENTATIONS, PAPERS_MM, THEMES
 from layers.tiles.service import TILE_LAYERS
 from layers.web.features import MAX_RESULTS
+from parks import places
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 
 ERROR = {"type": "object", "required": ["error", "message_zh", "message_en"],
@@ -62,6 +63,13 @@ def _layers_paths() -> dict:
                           "304": {"description": "not modified (ETag)"}, **_errors(400, 404)}}},
         "/api/plan": {"get": {"summary": "The plan's targets, each with its section",
                               "responses": {"200": _json(_OBJECT, "targets")}}},
+        "/api/places": {"get": {
+            "summary": "Henan's cities, counties and towns matching q (Chinese, pinyin or English)",
+            "parameters": [{**query("q", {"type": "string", "minLength": 1}, "a place name"),
+                            "required": True},
+                           query("limit", {"type": "integer", "minimum": 1, "maximum": places.MAX_RESULTS}),
+                           query("lang", {"type": "string", "enum": ["zh", "en"]})],
+            "responses": {"200": _json(_OBJECT, "the places, best first"), **_errors(400)}}},
     }
 
 

@@ -81,8 +81,10 @@ def _overview_context(lang: str, tiled: dict[str, str]) -> dict:
 
 def _cached(page: str, build, *key):
     """``build()`` (a page's map and figures), kept per page, ``key``, language, data version
-    and configuration: maps are rebuilt only when the data or the settings change."""
-    lang, config, version = current_lang(), current_app.config, catalog().data_version()
+    (the layers' and the recorded actual figures') and configuration: maps are rebuilt only when
+    the data or the settings change."""
+    lang, config = current_lang(), current_app.config
+    version = f"{catalog().data_version()}|{actuals.stamp(database())}"
     full = (page, *key, lang, version, config["TILE_URL"], config["TILE_ATTRIBUTION"], request.script_root)
     cache = current_app.extensions.setdefault("atlas_page_maps", {})
     if full not in cache:
@@ -126,8 +128,7 @@ def _park_context(park_id: str) -> dict:
 
 @bp.get("/parks/<park_id>")
 def park(park_id: str):
-    return render_template("park.html", **_cached("park", lambda: _park_context(park_id), park_id,
-                                                  actuals.stamp(database())))
+    return render_template("park.html", **_cached("park", lambda: _park_context(park_id), park_id))
 
 
 def _years(metric: str, recorded) -> list[int]:
@@ -166,10 +167,10 @@ def _monitor_context(metric: str, year: int, level: str, recorded) -> dict:
 
 
 def _view(page: str, metric: str, default_level: str, build):
-    """A monitored view, kept per year, level and state of the recorded figures."""
+    """A monitored view, kept per year and level."""
     year, level, recorded = _monitored(metric, default_level)
-    context = _cached(page, lambda: _monitor_context(metric, year, level, recorded)
-                      | build(year, recorded), year, level, actuals.stamp(database()))
+    context = _cached(page, lambda: _monitor_context(metric, year, level, recorded) | build(year, recorded),
+                      year, level)
     return render_template(f"{page}.html", **context)
 
 

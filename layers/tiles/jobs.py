@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.processes import is_alive
+
 RUNNING, DONE, FAILED = "running", "done", "failed"
 
 
@@ -43,7 +45,7 @@ def read_state(store_dir: Path, layer: str, version: str) -> dict | None:
         state = json.loads(state_path(store_dir, layer, version).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if state.get("state") == RUNNING and not _alive(state.get("pid")):
+    if state.get("state") == RUNNING and not is_alive(state.get("pid")):
         state = {**state, "state": FAILED, "error": "the build process ended without finishing"}
     return {"id": job_id(layer, version), "layer": layer, "version": version, **state}
 
@@ -53,18 +55,6 @@ def write_state(store_dir: Path, layer: str, version: str, **state) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({**state, "updated": time.time()}), encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _alive(pid) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _claim(store_dir: Path, layer: str, version: str) -> bool:

@@ -129,8 +129,8 @@ class PostGISEngine:
                         copy.write_row([zoom, int(count), label, f"SRID=3857;{wkb}"])
                 report(i, total, f"clusters z{zoom}")
             for target, column in ((table, "geom"), (table, "anchor"), (clusters, "geom")):
-                index = sql.SQL("CREATE INDEX ON {} USING gist ({})")
-                cur.execute(index.format(target, sql.Identifier(column)))
+                cur.execute(sql.SQL("CREATE INDEX ON {} USING gist ({})")
+                            .format(target, sql.Identifier(column)))
             cur.execute(sql.SQL("ANALYZE {}").format(table))
             current = self._current_in(cur, layer)
             make_current = is_newer(version, current)

@@ -61,7 +61,8 @@ def _park_rows(p: dict, lang: str) -> list[str]:
 def _zone_rows(p: dict, lang: str) -> list[str]:
     basis = p.get("area_basis") or pv.NONE
     rows = [_text_row(tr(lang, "级别", "Level"), pick(p, "status", lang)),
-            _text_row(tr(lang, "批准", "Approved"), p.get("approved")),
+            "" if missing(p.get("approved")) else _row(tr(lang, "批准", "Approved"),
+                                                          original_text(p["approved"], lang)),
             _row(tr(lang, "建成面积", "Built-up area"), figure(p.get("built_km2"), "km²", basis, lang)),
             _row(tr(lang, "规划面积", "Planned area"), figure(p.get("plan_km2"), "km²", basis, lang))]
     if p.get("batch") == "2013_target":
@@ -95,7 +96,8 @@ def _cluster_rows(p: dict, lang: str) -> list[str]:
     revenue = figure(p.get("rev_yi"), tr(lang, "亿元", "100M yuan"), p.get("rev_basis") or pv.NONE, lang)
     if not missing(p.get("rev_yi")):
         revenue += f"<br><small>{escape(pick(p, 'rnote', lang))}</small>"
-    return [_text_row(tr(lang, "方案章节", "Plan section"), p.get("section")),
+    sections = None if missing(p.get("section")) else tr(lang, "；", "; ").join(str(p["section"]).split("；"))
+    return [_text_row(tr(lang, "方案章节", "Plan section"), sections),
             _text_row(tr(lang, "定位依据", "Located by"), pick(p, "link", lang)),
             _row(tr(lang, "主营业务收入", "Revenue"), revenue)]
 
@@ -108,8 +110,9 @@ LAYER_ROWS: dict[str, Callable[[dict, str], list[str]]] = {
 
 def location_rows(p: dict, lang: str) -> list[str]:
     """Where, how precisely, what the drawn geometry is, and the evidence and sources."""
-    place = " · ".join(x for x in (city(p.get("city") or "", lang), p.get("county") or "")
-                       if not missing(x))
+    town = "" if missing(p.get("city")) else escape(city(str(p["city"]), lang))
+    county = "" if missing(p.get("county")) else f'<span lang="zh">{escape(str(p["county"]))}</span>'
+    place = " · ".join(x for x in (town, county) if x)
     precision = escape(precision_label(p.get("loc_prec") or "unlocated", lang))
     if p.get("loc_prec") in ("city seat", "county seat"):
         precision += "<br><small>" + escape(tr(lang, "实际位置在该县/市范围内某处，非厂址",
@@ -118,7 +121,7 @@ def location_rows(p: dict, lang: str) -> list[str]:
     if not missing(p.get("prec_note")):
         precision += f"<br><small>{original_text(p['prec_note'], lang)}</small>"
     rule = RULES.get(p.get("geom_rule") or "none", RULES["none"])
-    rows = [_text_row(tr(lang, "位置", "Location"), place or None),
+    rows = [_row(tr(lang, "位置", "Location"), place) if place else "",
             _row(tr(lang, "位置精度", "Location precision"), precision),
             _row(tr(lang, "图形", "Geometry"),
                  f"{basis_badge(p.get('geom_basis') or pv.NONE, lang)} {escape(tr(lang, *rule))}")]

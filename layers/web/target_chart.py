@@ -8,6 +8,7 @@ same as in the map's popups and the table.
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 from layers.labels import city, missing, num, pick, signed, tr
@@ -19,11 +20,20 @@ LABEL_W = 120
 BAR_W = 150
 TEXT_W = 150
 WIDTH = LABEL_W + BAR_W + TEXT_W  # px at 12 px type; the SVG scales to its container
-LABEL_CHARS = 9
+LABEL_UNITS = 18  # what fits in LABEL_W: a Chinese character takes two units, a Latin one
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+    """``text`` cut to fit the label column, with an ellipsis when cut."""
+    widths = [2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text]
+    if sum(widths) <= LABEL_UNITS:
+        return text
+    out, used = "", 1  # the ellipsis
+    for ch, width in zip(text, widths, strict=True):
+        if used + width > LABEL_UNITS:
+            break
+        out, used = out + ch, used + width
+    return out + "…"
 
 
 def _row(y: float, row: dict, label: str, vmax: float) -> str:

@@ -55,6 +55,7 @@ def test_record_a_figure_then_see_it_on_the_map_popup_and_the_chart(page, planne
     box = page.locator(".monitor-map").bounding_box()
     assert box["width"] >= min(350, width - 40) and box["height"] >= 400
     assert page.locator("#monitor").bounding_box()["width"] <= width  # the section fits the screen
+    page.wait_for_timeout(300)  # the popup fades in
     page.screenshot(path=str(tmp_path / f"built-up-{width}.png"), full_page=False)
 
     assert page.blocked == [] and page.failed == []

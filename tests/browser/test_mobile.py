@@ -105,7 +105,7 @@ def test_a_phone_finds_luoyang_by_typing_it_and_a_popup_fits_the_screen(page, vi
     popup.wait_for()
     page.wait_for_timeout(400)  # the map pans the popup into view
     shape = popup.bounding_box()
-    assert 0 <= shape["x"] and shape["x"] + shape["width"] <= width and shape["height"] <= height
+    assert shape["x"] >= 0 and shape["x"] + shape["width"] <= width and shape["height"] <= height
     assert page.locator(".leaflet-popup-content a[href^='/parks/']").count() == 1
 
 
