@@ -1,0 +1,1 @@
+"""The OGC API: Features (service, parameters, tables, OpenAPI) and Tiles documents."""

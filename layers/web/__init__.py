@@ -1,0 +1,1 @@
+"""Web maps: Folium maps of the overview, views, park pages, verdicts and import previews."""
