@@ -79,6 +79,20 @@ def test_below_the_detail_zoom_tiles_hold_counted_clusters_summing_to_the_layer(
     assert set(detail.geom_type) <= {"Polygon", "MultiPolygon"}
 
 
+def test_worker_processes_build_the_very_tiles_one_process_builds(catalog, tmp_path):
+    """Workers stream the layer from a file through GDAL (never a GeoDataFrame of the whole
+    layer in each of them): the tiles are byte for byte those of a build in one process."""
+    parcels = fictional_parcels(catalog, "zones", 3_000)
+    tiles = []
+    for workers in (1, 2):
+        build(parcels, tmp_path / f"{workers}.mbtiles", layer="zones", workers=workers)
+        rows = MBTiles(tmp_path / f"{workers}.mbtiles")._db().execute(
+            "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles").fetchall()
+        tiles.append({(z, x, y): data for z, x, y, data in rows})
+    assert len(tiles[0]) > 100
+    assert tiles[0] == tiles[1]
+
+
 def test_embedded_engine_serves_a_built_version_and_only_that(catalog, tmp_path):
     engine = EmbeddedEngine(tmp_path / "tiles")
     assert engine.ready("parks", "v1") is None and engine.latest_ready("parks") is None
