@@ -98,8 +98,8 @@ def test_a_big_layer_builds_in_the_background_while_the_old_tiles_are_served(cli
     job = doc["atlas"]["building"]
     assert job["version"] == version and job["state"] in ("running", "done")
     deadline = time.monotonic() + 120
-    while client.get(f"/api/jobs/{job['id']}").get_json()["state"] != "done":
-        assert client.get(f"/api/jobs/{job['id']}").get_json()["state"] == "running"
+    while (state := client.get(f"/api/jobs/{job['id']}").get_json()["state"]) != "done":
+        assert state == "running"
         assert time.monotonic() < deadline, "the background build did not finish"
         time.sleep(0.5)
     assert tilejson(client)["atlas"]["version"] == version
