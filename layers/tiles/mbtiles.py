@@ -55,8 +55,9 @@ def plan_steps(detail_zoom: int, maxzoom: int = rule.MAXZOOM) -> list[Step]:
 
 def _write_part(source: gpd.GeoDataFrame | str, path: str, layer: str, step: Step) -> str:
     """Write ``step``'s zooms of ``source`` into the MBTiles file ``path``. A worker process gets
-    ``source`` as a file and streams it through GDAL as Arrow batches (the same tiles as from a
-    GeoDataFrame, without holding the whole layer in each worker: 1M parcels, ~1.9 GB → ~0.3 GB)."""
+    ``source`` as a file and streams it through GDAL in Arrow batches: the same tiles as from a
+    GeoDataFrame, without a copy of the whole layer in every worker (1M parcels, 2 workers: the
+    build's peak memory 6.9 GB → 3.3 GB)."""
     options = {**GDAL_OPTIONS, "MINZOOM": str(step.minzoom), "MAXZOOM": str(step.maxzoom)}
     if not isinstance(source, str):
         pyogrio.write_dataframe(source, path, driver="MBTiles", layer=layer, dataset_options=options)
