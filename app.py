@@ -21,8 +21,9 @@ DEFAULTS = {
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "VECTOR_TILE_ENGINE": "auto",  # auto | embedded (MBTiles files) | postgis (ST_AsMVT)
-    "TILE_URL": "",  # optional online/intranet tile layer, off by default
+    "TILE_URL": "",  # optional raster basemap (天地图, intranet XYZ/WMTS), off by default
     "TILE_ATTRIBUTION": "",
+    "TILE_KEY": "",  # fills {key} in TILE_URL (e.g. 天地图's tk={key})
     "DEFAULT_LANG": "zh",
     # operations (docs/operators.md)
     "SESSION_COOKIE_SECURE": False,  # True when served over https
@@ -37,6 +38,7 @@ DEFAULTS = {
     "EXPORT_QUEUE": 1,  # exports waiting for a render slot; more get 503 + Retry-After
     "EXPORT_PER_USER": 2,  # exports one user (or address, signed out) may have running or waiting
     "EXPORT_WAIT_S": 30,  # longest wait for a slot before 503
+    "DASK_SCHEDULER": "",  # flask check-parcels: tcp://host:8786 of a running scheduler; "" = local cluster
 }
 
 
@@ -98,11 +100,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         api,
         assets,
         auth,
+        basemap,
+        check_batch,
         cli,
         data,
         errors,
         export,
         i18n,
+        indicators,
         input_guards,
         limits,
         ogc,
@@ -112,6 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         quota,
         request_log,
         security,
+        survey,
         tiles,
     )
 
@@ -141,18 +147,22 @@ def create_app(test_config: dict | None = None) -> Flask:
                   i18n.init_app, errors.init_app, auth.init_login, pages.init_templates):
         setup(app)
 
-    for blueprint in (ops.bp, assets.bp, api.bp, pages.bp, auth.bp, quota.bp, quota.api, actuals.bp,
-                      actuals.api, export.bp, export.api_bp, ogc.bp, ogc_tiles.bp, data.bp, admin.bp,
-                      tiles.bp):
+    for blueprint in (ops.bp, assets.bp, api.bp, indicators.api, pages.bp, auth.bp, quota.bp, quota.api,
+                      actuals.bp, actuals.api, export.bp, export.api_bp, ogc.bp, ogc_tiles.bp, data.bp,
+                      admin.bp, basemap.bp, survey.api,
+                      tiles.bp):  # basemap's static routes before tiles' /tiles/<layer>
         app.register_blueprint(blueprint)
-    for api_bp in (quota.api, actuals.api):  # API writes are checked by protect_api (CSRF for cookies only)
+    # API writes are checked by protect_api (CSRF for cookies only)
+    for api_bp in (quota.api, actuals.api, survey.api):
         auth.csrf.exempt(api_bp)
 
     for command in (cli.build_data_command, cli.sources_cli, auth.users_cli, data.layer_cli,
                     export.export_cli, admin.import_layer_command, admin.layer_versions_command,
                     admin.restore_layer_command, ops.backup_command, ops.restore_command,
-                    tiles.tiles_cli):
+                    tiles.tiles_cli, check_batch.check_parcels_command, survey.survey_cli,
+                    survey.supply_cli):
         app.cli.add_command(command)
+    survey.survey_cli.add_command(indicators.indicators_command)  # flask survey indicators
     app.jinja_env.globals["nav_links"] = lambda: NAVIGATION
     return app
 

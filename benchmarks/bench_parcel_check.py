@@ -31,8 +31,16 @@ sys.path.insert(0, str(ROOT))
 
 from geo.area import ellipsoidal_area_m2, gk_area_m2  # noqa: E402
 from geo.crs import CGCS2000, gk_epsg, transform_geoms, transformer  # noqa: E402
+from parks.batch_postgis import (  # noqa: E402
+    copy_rows,
+    create_parcels,
+    ewkb_hex,
+    in_schema,
+    load_areas,
+    psycopg_url,
+)
 from parks.build import build_layers  # noqa: E402
-from parks.checks import KIND_RANK, TOLERANCE_M2, LedgerState, check_parcels, quota_areas  # noqa: E402
+from parks.checks import TOLERANCE_M2, LedgerState, check_parcels, quota_areas  # noqa: E402
 
 TARGET_S = 1.0
 CELL_M, PARCEL_W, PARCEL_H = 50.0, 40.0, 30.0
@@ -90,30 +98,16 @@ def best_of(fn, repeat: int) -> tuple[float, object]:
     return best, out
 
 
-def ewkb_hex(geoms) -> np.ndarray:
-    return shapely.to_wkb(shapely.set_srid(np.asarray(geoms, dtype=object), 4490), hex=True,
-                          include_srid=True)
-
-
 def load_postgis(conn, parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> None:
-    """Both tables in a fresh schema, bulk-loaded with COPY, GiST-indexed and analysed."""
-    conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-    conn.execute(f"CREATE SCHEMA {SCHEMA}")
-    conn.execute(f"CREATE TABLE {SCHEMA}.parcels (id int PRIMARY KEY, geom geometry(Polygon, 4490))")
-    conn.execute(f"CREATE TABLE {SCHEMA}.areas (area_id text PRIMARY KEY, rank int, "
-                 "geom geometry(Geometry, 4490))")
-    tables = {"parcels (id, geom)": zip(range(len(parcels)), ewkb_hex(parcels.geometry.values),
-                                        strict=True),
-              "areas (area_id, rank, geom)": zip(areas["area_id"], areas["kind"].map(KIND_RANK),
-                                                 ewkb_hex(areas.geometry.values), strict=True)}
-    with conn.cursor() as cur:
-        for table, rows in tables.items():
-            with cur.copy(f"COPY {SCHEMA}.{table} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-    for table in ("parcels", "areas"):
-        conn.execute(f"CREATE INDEX ON {SCHEMA}.{table} USING gist (geom)")
-        conn.execute(f"ANALYZE {SCHEMA}.{table}")
+    """Both tables in a fresh schema, as ``flask check-parcels --engine postgis`` loads them
+    (:mod:`parks.batch_postgis`): COPY, GiST indexes, ANALYZE."""
+    conn.execute(in_schema(SCHEMA, "DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    conn.execute(in_schema(SCHEMA, "CREATE SCHEMA {schema}"))
+    load_areas(conn, SCHEMA, areas)
+    create_parcels(conn, SCHEMA)
+    copy_rows(conn, SCHEMA, "parcels", ("id", "geom"),
+              zip(range(len(parcels)), ewkb_hex(parcels.geometry.values), strict=True))
+    conn.execute(in_schema(SCHEMA, "ANALYZE {schema}.parcels"))
 
 
 def postgis_peer(url: str, parcels, areas, result, t_check: float, repeat: int) -> None:
@@ -121,7 +115,7 @@ def postgis_peer(url: str, parcels, areas, result, t_check: float, repeat: int) 
     and compare its areas with ours."""
     import psycopg
 
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True) as conn:
+    with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
         version = conn.execute("SELECT 'PostgreSQL ' || split_part(current_setting('server_version'), ' ', 1)"
                                " || ' + PostGIS ' || postgis_lib_version()").fetchone()[0]
         t0 = time.perf_counter()

@@ -18,7 +18,10 @@ For each case (10k / 100k / 1M points as ``projects``, 100k / 1M park-parcel-siz
 
 The machine's load average is printed beside the figures: others share its two cores.
 
-    .venv/bin/python benchmarks/bench_tiles.py [--points 10k 1m] [--polygons 100k] [--quick]
+    .venv/bin/python benchmarks/bench_tiles.py [--points 10k 1m] [--polygons 100k] [--quick] [--build-only]
+
+``--build-only`` stops each case after the build (no server, no browser): the figures the build
+target is about, in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -28,16 +31,21 @@ import tiles_common as tc
 OVERVIEW_RUNS = 3
 
 
-def run(case, tiles) -> dict:
+def run(case, tiles, build_only: bool = False) -> dict:
     print(f"\n== {case.label} (layer {case.layer}), {tc.load_average()}", flush=True)
     with tc.prepared(case) as (data, version):
         service = tc.service_on(data)
         built = tc.build(service, case.layer, version)
         meta = service.engine.ready(case.layer, version)
         store_mb = service.engine.size_bytes(case.layer, version) / 2**20
-        print(f"  tile store: {store_mb:.1f} MB; every feature from z{meta['detail_minzoom']}, "
-              f"counted clusters below", flush=True)
+        print(f"  tile store: {store_mb:.1f} MB; every feature from z{meta['detail_minzoom']} to "
+              f"z{meta['maxzoom']} (the data max zoom, over-zoomed beyond), counted clusters below",
+              flush=True)
+        if build_only:
+            return {"case": case, "build": built, "store_mb": store_mb, "detail": meta["detail_minzoom"],
+                    "maxzoom": meta["maxzoom"], "load": tc.load_average()}
         first_start = tc.first_start(data)
+        tiles = tc.over_zoomed(tiles, meta["maxzoom"])
         with tc.Server(data) as server:
             lat = tc.latency(server, case.layer, version, tiles)
             tc.print_latency("tiles", lat)
@@ -46,9 +54,27 @@ def run(case, tiles) -> dict:
             rss, peak = server.memory_mb()
             print(f"  server memory: {server.rss_start:.0f} MB after start, {rss_tiles:.0f} MB after the "
                   f"tiles, {rss:.0f} MB after the overview; peak {peak:.0f} MB", flush=True)
-    return {"case": case, "build": built, "store_mb": store_mb, "detail": meta["detail_minzoom"], "lat": lat,
+    return {"case": case, "build": built, "store_mb": store_mb, "detail": meta["detail_minzoom"],
+            "maxzoom": meta["maxzoom"], "lat": lat,
             "first": first, "median": median, "rss": rss, "peak": peak, "load": tc.load_average(),
             "first_start": first_start, "start": server.started_s}
+
+
+def report_builds(rows: list[dict]) -> None:
+    print("\nEmbedded engine (MBTiles), tile builds through the app's background job (2 workers)")
+    print(f"{'case':<14} {'detail':>6} {'max z':>5} {'build s':>8} {'CPU s':>6} {'build MB':>9} "
+          f"{'store MB':>9}  load")
+    for r in rows:
+        built = r["build"]
+        print(f"{r['case'].label:<14} {'z' + str(r['detail']):>6} {'z' + str(r['maxzoom']):>5} "
+              f"{built.seconds:>8.1f} {built.cpu_seconds:>6.0f} {built.peak_rss_mb:>9.0f} "
+              f"{r['store_mb']:>9.1f}  {r['load']}")
+    print("\ndetail: every feature from this zoom, counted clusters below; max z: the data max zoom (clients "
+          "over-zoom beyond); CPU s and build MB: CPU time and peak memory of the build job and its workers.")
+    for r in rows:
+        if r["case"].kind == "polygons":
+            seconds, target = r["build"].seconds, tc.TARGETS["build_s"]
+            print(f"  {r['case'].label:<14} build ≤{target} s: {seconds:.0f} {tc.verdict(seconds, target)}")
 
 
 def report(rows: list[dict], n_tiles: int) -> None:
@@ -95,10 +121,10 @@ def report(rows: list[dict], n_tiles: int) -> None:
 
 
 def main() -> None:
-    _, cases = tc.parse_cases(__doc__.splitlines()[0])
+    args, cases = tc.parse_cases(__doc__.splitlines()[0], build_only=True)
     tiles = tc.fixed_tiles()
-    rows = [run(case, tiles) for case in cases]
-    report(rows, len(tiles))
+    rows = [run(case, tiles, args.build_only) for case in cases]
+    (report_builds(rows) if args.build_only else report(rows, len(tiles)))
 
 
 if __name__ == "__main__":

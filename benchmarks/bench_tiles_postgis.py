@@ -109,7 +109,8 @@ def run(case, tiles, database_url: str) -> dict:
                 store = (service.engine.size_bytes(case.layer, version) / 2**20 if engine == "embedded"
                          else postgis_mb(service, case.layer, version))
                 row[engine] = {"build": built, "store_mb": store}
-            detail = services["embedded"].engine.ready(case.layer, version)["detail_minzoom"]
+            ready = services["embedded"].engine.ready(case.layer, version)
+            detail, tiles = ready["detail_minzoom"], tc.over_zoomed(tiles, ready["maxzoom"])
             row["first_start"] = tc.first_start(data, schema_url)
             for engine in ENGINES:  # both servers keep the app's own tables in the same schema
                 with tc.Server(data, engine, schema_url) as server:

@@ -63,8 +63,13 @@ def count(text: str) -> int:
     return int(float(text[:-1] if scale > 1 else text) * scale)
 
 
-def parse_cases(description: str) -> tuple[argparse.Namespace, list[Case]]:
+def parse_cases(description: str, *, build_only: bool = False) -> tuple[argparse.Namespace, list[Case]]:
+    """The cases asked for; ``build_only``: offer ``--build-only`` (the build figures alone)."""
     parser = argparse.ArgumentParser(description=description)
+    if build_only:
+        parser.add_argument("--build-only", action="store_true",
+                            help="only the tile build: its time, CPU, memory and store "
+                                 "(no server, no browser)")
     parser.add_argument("--points", type=count, nargs="*", metavar="N",
                         help="point layer sizes (layer projects), e.g. 10k 1m; default 10k 100k 1m")
     parser.add_argument("--polygons", type=count, nargs="*", metavar="N",
@@ -267,6 +272,16 @@ def tile_pass(url: str, layer: str, version: str, tiles) -> list[tuple[float, in
             raise SystemExit(f"tile {z}/{x}/{y}: HTTP {response.status}: {body[:300]!r}")
     conn.close()
     return out
+
+
+def over_zoomed(tiles, maxzoom: int) -> list[tuple[int, int, int]]:
+    """``tiles`` as a map asks for them from a tile set ending at ``maxzoom``: a view above it
+    is drawn from its ancestor at ``maxzoom`` (over-zoom), each tile once, in order."""
+    asked = {}
+    for z, x, y in tiles:
+        shift = max(z - maxzoom, 0)
+        asked.setdefault((z - shift, x >> shift, y >> shift), None)
+    return list(asked)
 
 
 def latency(server: Server, layer: str, version: str, tiles) -> Latency:

@@ -19,6 +19,11 @@ class UserError(ValueError):
         self.code = code
         self.details = details or {}
 
+    def __reduce__(self):
+        """Pickled whole (code, texts, details), so an error raised in a worker process (a dask
+        worker of ``flask check-parcels``) reaches the command as the same error."""
+        return _restore, (type(self), self.args, self.__dict__)
+
     @property
     def message_zh(self) -> str:
         return self.zh
@@ -30,3 +35,10 @@ class UserError(ValueError):
     def to_dict(self) -> dict:
         return {"error": self.code, "message_zh": self.zh, "message_en": self.en,
                 **({"details": self.details} if self.details else {})}
+
+
+def _restore(cls, args, state):
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error

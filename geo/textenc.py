@@ -156,6 +156,21 @@ def dbf_text_chunks(path: Path) -> list[bytes]:
     return [data[s:s + n].rstrip(b" \x00") for s, n in (*names, *values)]
 
 
+def dbf_text_sample(path: Path, records: int = 20_000) -> list[bytes]:
+    """:func:`dbf_text_chunks` of the first ``records`` records only: enough to tell the
+    encoding of a table of a million records without reading all of it."""
+    with open(path, "rb") as f:
+        head = f.read(32)
+        if len(head) < 32:
+            return []
+        n_records, header_len, record_len = _dbf_header(head, Path(path).stat().st_size)
+        keep = min(n_records, records)
+        data = bytearray(head + f.read(header_len - 32 + keep * record_len))
+    struct.pack_into("<I", data, 4, keep)
+    names, values = _dbf_layout(bytes(data))
+    return [bytes(data[s:s + n]).rstrip(b" \x00") for s, n in (*names, *values)]
+
+
 def _decode_cut(raw: bytes, encoding: str) -> tuple[str, int]:
     """Decode ``raw``, forgiving only a multi-byte character cut off at its end (DBF names stop at
     10 bytes and values at the field width, sometimes mid-character); returns (text, bytes cut)."""

@@ -23,3 +23,13 @@ def ha_to_mu(ha):
 
 def km2_to_ha(km2):
     return km2 * M2_PER_KM2 / M2_PER_HA
+
+
+#: decimals a land survey reports areas at: m² to 2, 公顷 to 4, 亩 to 2
+SURVEY_DIGITS = {"m2": 2, "ha": 4, "mu": 2}
+
+
+def survey_areas(m2: float) -> dict[str, float]:
+    """One area in m², 公顷 and 亩, each rounded as surveys report it (no float noise in files)."""
+    return {"m2": round(m2, SURVEY_DIGITS["m2"]), "ha": round(m2_to_ha(m2), SURVEY_DIGITS["ha"]),
+            "mu": round(m2_to_mu(m2), SURVEY_DIGITS["mu"])}

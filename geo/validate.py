@@ -67,7 +67,7 @@ def clean(gdf: gpd.GeoDataFrame, *, geometry: str = "polygon", rows=None
         geoms = shapely.force_2d(geoms)
         notes.append(("已忽略高程（Z）坐标。", "Elevation (Z) values were ignored."))
     if geometry == "polygon":
-        collections = np.array([g is not None and g.geom_type == "GeometryCollection" for g in geoms])
+        collections = shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION  # None: -1
         if collections.any():
             geoms = geoms.copy()
             geoms[collections] = [polygonal_part(g) for g in geoms[collections]]

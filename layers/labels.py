@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from parks import provenance as pv
+from parks.actuals import ACTUAL_BASES, metrics
 from parks.cities import city_en
 
 LANGS = ("zh", "en")
@@ -51,6 +53,26 @@ def num(value, digits: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+#: land offices file in Beijing time; the database keeps UTC (China has no daylight saving)
+BEIJING = timezone(timedelta(hours=8))
+
+
+def beijing_time(utc: datetime, lang: str, *, zone: bool = True) -> str:
+    """A stored time (naive means UTC) in Beijing time, with its zone unless a column header
+    says it: '2013-05-02 14:30 北京时间 (UTC+8)'."""
+    local = (utc if utc.tzinfo else utc.replace(tzinfo=timezone.utc)).astimezone(BEIJING)
+    return f"{local:%Y-%m-%d %H:%M}" + (f" {tr(lang, '北京时间', 'Beijing time')} (UTC+8)" if zone else "")
+
+
+def attribute_text(value) -> str:
+    """A cell of an uploaded file as its office wrote it: 4800.0 → '4800', missing → ''."""
+    if missing(value):
+        return ""
+    if isinstance(value, float):
+        return format(value, ".15g")
+    return str(value)
+
+
 def signed(value, digits: int = 2) -> str:
     """A difference with its sign: 0.9375 → '+0.94'; -1.0625 → '−1.06' (a minus sign); missing → '—'."""
     if missing(value):
@@ -67,6 +89,51 @@ def basis_label(basis: str, lang: str) -> str:
 def basis_badge(basis: str, lang: str) -> str:
     """An HTML badge naming a figure's basis (class ``basis basis-<basis>``)."""
     return f'<span class="basis basis-{escape(basis)}">{escape(basis_label(basis, lang))}</span>'
+
+
+def field_basis(row, field: str) -> str:
+    """The basis of ``row[field]``: its own (``<field>_basis``, which
+    :func:`parks.actuals.with_actuals` sets where a recorded actual replaces the layer's
+    figure) or else the row's ``fig_basis``."""
+    return _text(row.get(f"{field}_basis")) or _text(row.get("fig_basis")) or pv.NONE
+
+
+def figure_pair(row, f12: str, f13: str, unit: str, lang: str) -> str:
+    """2012 → 2013 with the basis: '3.13 → 4.06 km²（推算）', or each year with its own basis
+    when they differ: '3.13（推算）→ 4.8 km²（有出处）'."""
+    b12, b13 = (basis_label(field_basis(row, f), lang) for f in (f12, f13))
+    v12, v13 = num(row.get(f12)), num(row.get(f13)) + (f" {unit}" if unit else "")
+    if b12 == b13:
+        return tr(lang, f"{v12} → {v13}（{b13}）", f"{v12} → {v13} ({b13})")
+    return tr(lang, f"{v12}（{b12}）→ {v13}（{b13}）", f"{v12} ({b12}) → {v13} ({b13})")
+
+
+def recorded_actuals(row, lang: str, fields=None, *, named: bool = False) -> list[str]:
+    """Each recorded actual figure a row shows (see :func:`field_basis`; only ``fields`` when
+    given) with its source: '2013 年建成面积 4.8 km²（有出处：《郑州统计年鉴 2014》）', after
+    the row's name when ``named``."""
+    prefix = tr(lang, f"{pick(row, 'name', lang)}：", f"{pick(row, 'name', lang)}: ") if named else ""
+    out = []
+    for metric in metrics().values():
+        for year, col in sorted(metric.fields.items()):
+            basis = field_basis(row, col)
+            if basis not in ACTUAL_BASES or missing(row.get(col)) or (fields and col not in fields):
+                continue
+            source = _text(row.get(f"{col}_src"))
+            out.append(prefix + tr(lang, f"{year} 年{metric.name_zh} {num(row[col])} {metric.unit_zh}"
+                                f"（{basis_label(basis, lang)}：{source}）",
+                          f"{metric.name_en} {year}: {num(row[col])} {metric.unit_en} "
+                          f"({basis_label(basis, lang)}: {source})"))
+    return out
+
+
+def actuals_note(recorded: list[str], lang: str) -> str:
+    """One sentence listing the recorded actual figures shown in place of derived ones (as
+    :func:`recorded_actuals` words them); empty when there are none."""
+    if not recorded:
+        return ""
+    return (tr(lang, "实际数字（替代推算值）：", "Actual figures (in place of derived ones): ")
+            + tr(lang, "；", "; ").join(recorded) + tr(lang, "。", "."))
 
 
 def precision_label(precision: str, lang: str) -> str:

@@ -68,6 +68,12 @@ def ramp_colour(value, vmax: float) -> str:
     cls = ramp_class(value, vmax)
     return NO_VALUE_COLOUR if cls is None else SEQUENTIAL_RAMP[cls]
 
+#: the offline basemap, quiet under the thematic layers: water, rivers, and place names by rank
+#: (1 city, 2 county, 3 town); ``static/js/atlas-basemap.js`` draws the same colours on screen
+WATER_COLOUR = "#a9c8e8"
+RIVER_COLOUR = "#7fa9d6"
+PLACE_COLOURS = {1: "#3a3a3a", 2: "#555555", 3: "#6f6f6f"}
+
 #: fill opacity of footprints, on screen and on paper
 FOOTPRINT_FILL_OPACITY = 0.15
 #: parcel-check verdicts, and parcels already in the ledger

@@ -44,11 +44,14 @@ AREA_KIND_LABELS = {PROVINCE: ("全省", "province"), "park": ("园区", "park")
                     "zone": ("高新区", "zone"), "city": ("市", "city"), "cluster": ("集群", "cluster")}
 PROVINCE_NAME = (f"全省（{PARK_SLOTS}个示范园区合计）",
                  f"Province ({PARK_SLOTS} demonstration parks together)")
-#: what a recorded figure may be based on (``measured`` joins once survey layers compute figures)
-ACTUAL_BASES = (pv.SOURCED,)
+#: what a recorded figure may be based on: a published figure (``sourced``), or one measured
+#: from a land-use survey or land-supply records (``measured``, :mod:`parks.measured` computes
+#: them from the stored survey; one may also be recorded with the survey named as its source)
+ACTUAL_BASES = (pv.SOURCED, pv.MEASURED)
 #: which figure wins where several exist for one area and year: the higher rank; a recorded
-#: figure wins a tie with the layer's own
-FIGURE_RANK = {pv.NONE: 0, pv.DERIVED: 1, pv.USER: 2, pv.SOURCED: 3}
+#: figure wins a tie with the layer's own. A measured figure outranks everything: it is counted
+#: from the survey's own patches, where a published one is a figure someone else reported
+FIGURE_RANK = {pv.NONE: 0, pv.DERIVED: 1, pv.USER: 2, pv.SOURCED: 3, pv.MEASURED: 4}
 FIRST_YEAR = 2000
 MAX_SOURCE = 500
 ACTION = "actual.set"
@@ -297,10 +300,18 @@ def with_actuals(parks: gpd.GeoDataFrame, actuals: pd.DataFrame | None,
     """The parks layer with recorded figures (``actuals``, as :func:`load` gives them; None for
     none) in place of the layer's own where they outrank them. Every figure column ``<field>``
     named in the metrics gets ``<field>_basis`` (the layer's ``fig_basis``, or the recorded
-    figure's) and ``<field>_src`` (its source, or "")."""
+    figure's) and ``<field>_src`` (its source, or ""). A metric with a ``measured`` figure (of
+    any year: surveys are not of the plan's years) also gets the latest as ``measured_<metric>``
+    with ``measured_<metric>_year`` and ``measured_<metric>_src`` (NaN / "" where none)."""
     out = parks.copy()
     actuals = pd.DataFrame(columns=COLUMNS) if actuals is None else actuals
     for metric in (known or metrics()).values():
+        got = actuals[(actuals["metric"] == metric.key) & (actuals["basis"] == pv.MEASURED)]
+        if len(got):
+            latest = got.sort_values("year").drop_duplicates("area_id", keep="last").set_index("area_id")
+            out[f"measured_{metric.key}"] = out["id"].map(latest["value"]).astype(float)
+            out[f"measured_{metric.key}_year"] = out["id"].map(latest["year"])
+            out[f"measured_{metric.key}_src"] = out["id"].map(latest["source"]).fillna("")
         for year, col in metric.fields.items():
             if col not in out.columns:
                 continue

@@ -5,6 +5,16 @@ version (:mod:`store.layer_versions`), else from ``DATA_DIR/shapefiles/`` (a reb
 dropped-in file), else from the shipped default layers (read-only, ``data/shapefiles/`` of the
 checkout or the installed package). It reloads a layer when its files change, so an import or a
 rebuild is seen without a restart.
+
+Two ways to read a layer, and the name says which: :meth:`Catalog.layer` loads it whole
+(geometries and every column: the park pages, exports and sheets of the small layers);
+:meth:`Catalog.attributes`, :meth:`Catalog.located`, :meth:`Catalog.bounds`,
+:meth:`Catalog.positions` and :meth:`Catalog.features` read columns without geometry, or single
+features by their position in the file, so a layer of a million features costs the server tens of
+megabytes, not gigabytes (the overview, its filters and search, the feature popups of tiled
+layers, the park pages, ``/healthz``, the ledger, parcel checks). A served layer is a Shapefile,
+whose feature IDs are its record numbers from 0: a feature's position is its FID, read through
+the ``.shx`` index.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
@@ -67,6 +79,11 @@ WEB_TOLERANCE_M = 300.0
 #: simplified boundary layers kept, least recently used dropped first: the map's zoom steps for
 #: every level fit; a county layer is ~3 MB, and any tolerance may be asked for
 SIMPLIFIED_CACHE_SIZE = 16
+#: columns the evidence join adds to a thematic layer (from ``data/sources/sites.csv``)
+EVIDENCE_COLUMNS = ("evidence", "source", "prec_note")
+#: the columns the light paths read (overview filters, search, the ledger):
+#: read together in one pass over the attribute table the first time any column is asked for
+SERVED_COLUMNS = ("id", "name_zh", "name_en", "kind", "slot", "city", "sector_zh", "ind_zh", "ind_en")
 
 
 class Catalog:
@@ -78,7 +95,11 @@ class Catalog:
         self._cache: dict[str, tuple[float, gpd.GeoDataFrame]] = {}
         self._simplified: OrderedDict[tuple, gpd.GeoDataFrame] = OrderedDict()
         self._joined: dict[str, tuple[tuple, gpd.GeoDataFrame]] = {}
+        # light reads, per layer file version: attribute columns read so far, feature bounds
+        self._columns: dict[str, tuple[tuple, pd.DataFrame, tuple[str, ...]]] = {}
+        self._bounds: dict[str, tuple[tuple, np.ndarray]] = {}
         self._lock = threading.Lock()
+        self._light_locks = {name: threading.Lock() for name in LAYERS}
         self._version: tuple | None = None  # (file signature, digest): hash only on change
 
     @property
@@ -97,9 +118,13 @@ class Catalog:
         (:mod:`store.layer_versions`), else :meth:`default_path`."""
         return current_path(self.data_dir, name) or self.default_path(name)
 
+    def _stamp(self, name: str) -> tuple[str, int]:
+        path = self.path(name)
+        return str(path), path.stat().st_mtime_ns
+
     def _read(self, name: str) -> gpd.GeoDataFrame:
         path = self.path(name)
-        stamp = (str(path), path.stat().st_mtime_ns)
+        stamp = self._stamp(name)
         cached = self._cache.get(name)
         if cached and cached[0] == stamp:
             return cached[1]
@@ -123,20 +148,119 @@ class Catalog:
     def layer(self, name: str, *, copy: bool = True) -> gpd.GeoDataFrame:
         """A thematic layer with its evidence, source and precision note joined on (a copy:
         the join is kept per file version, as a page asks for the same layer many times).
-        ``copy=False`` returns the shared frame, for readers of big layers that change nothing."""
-        if name not in LAYERS or name == "boundaries":
-            raise KeyError(name)
+        ``copy=False`` returns the shared frame, for readers that change nothing. It loads the
+        whole layer: paths that must stay light on a big layer use :meth:`attributes` and
+        :meth:`features`."""
+        self._check_thematic(name)
         gdf = self._read(name)
         stamp = self._cache[name][0]
         cached = self._joined.get(name)
         if cached is None or cached[0] != stamp:
-            joined = gdf
-            if "src_id" in gdf.columns:
-                joined = gdf.merge(self._evidence, how="left", on="src_id")
-                joined[["evidence", "source", "prec_note"]] = joined[
-                    ["evidence", "source", "prec_note"]].fillna("")
-            cached = self._joined[name] = (stamp, joined)
+            cached = self._joined[name] = (stamp, self._with_evidence(gdf))
         return cached[1].copy() if copy else cached[1]
+
+    def _with_evidence(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if "src_id" not in gdf.columns:
+            return gdf
+        joined = gdf.merge(self._evidence, how="left", on="src_id")
+        joined[list(EVIDENCE_COLUMNS)] = joined[list(EVIDENCE_COLUMNS)].fillna("")
+        return joined
+
+    # ----- light reads: columns without geometry, single features by position ------------------
+
+    def _check_thematic(self, name: str) -> None:
+        if name not in LAYERS or name == "boundaries":
+            raise KeyError(name)
+
+    def attributes(self, name: str, columns) -> pd.DataFrame:
+        """The attribute ``columns`` of thematic layer ``name`` (those it has, in that order),
+        one row per feature in file order, without geometry: a column-only read (strings
+        Arrow-backed). Kept per file version, each column read once when first asked for (with
+        every one of :data:`SERVED_COLUMNS` not read yet); the row positions are those
+        :meth:`features` and :meth:`located` use."""
+        self._check_thematic(name)
+        stamp = self._stamp(name)
+        with self._light_locks[name]:
+            cached = self._columns.get(name)
+            if cached is None or cached[0] != stamp:
+                cached = (stamp, pd.DataFrame(), tuple(pyogrio.read_info(stamp[0])["fields"]))
+            _, frame, fields = cached
+            wanted = [c for c in dict.fromkeys(columns) if c in fields]
+            if not len(frame.columns) or any(c not in frame.columns for c in wanted):
+                missing = [c for c in dict.fromkeys([*wanted, *SERVED_COLUMNS])
+                           if c in fields and c not in frame.columns]
+                read = pyogrio.read_dataframe(stamp[0], columns=missing, read_geometry=False,
+                                              use_arrow=True, encoding="UTF-8")
+                frame = read if frame.empty else pd.concat([frame, read], axis=1)
+            self._columns[name] = (stamp, frame, fields)
+        return frame[wanted]
+
+    def bounds(self, name: str) -> np.ndarray:
+        """(n, 4) bounds of every feature of ``name`` in CGCS2000 (file order), NaN where it has
+        no geometry; read once per file version (GDAL reads each shape, only its envelope is
+        kept: 32 bytes a feature)."""
+        self._check_thematic(name)
+        stamp = self._stamp(name)
+        with self._light_locks[name]:
+            cached = self._bounds.get(name)
+            if cached and cached[0] == stamp:
+                return cached[1]
+            _, bounds = pyogrio.read_bounds(stamp[0])
+            bounds = np.ascontiguousarray(bounds.T)
+            crs = pyogrio.read_info(stamp[0])["crs"]
+            if crs and gpd.GeoSeries(crs=crs).crs.to_epsg() != CGCS2000:
+                located = ~np.isnan(bounds[:, 0])
+                boxes = gpd.GeoSeries(shapely.box(*bounds[located].T), crs=crs).to_crs(CGCS2000)
+                bounds[located] = boxes.bounds.to_numpy()
+            self._bounds[name] = (stamp, bounds)
+            return bounds
+
+    def prefetch(self, name: str) -> None:
+        """Read ``name``'s :data:`SERVED_COLUMNS` and bounds now (a start-up step for big layers:
+        the first overview then finds them read)."""
+        self.attributes(name, SERVED_COLUMNS)
+        self.bounds(name)
+
+    def located(self, name: str) -> np.ndarray:
+        """Whether each feature of ``name`` (in file order) has a geometry."""
+        return ~np.isnan(self.bounds(name)[:, 0])
+
+    def positions(self, name: str, ids) -> np.ndarray:
+        """The file positions of the features of ``name`` whose ``id`` is in ``ids``, in file
+        order (a scan of the Arrow id column: no index to keep)."""
+        column = pa.array(self.attributes(name, ["id"])["id"].astype(str))
+        wanted = pa.array([str(i) for i in ids], type=column.type)
+        return np.flatnonzero(pc.is_in(column, value_set=wanted).to_numpy(zero_copy_only=False))
+
+    def positions_in(self, name: str, bbox) -> np.ndarray:
+        """The file positions of the features of ``name`` whose bounds meet ``bbox``
+        (west, south, east, north in CGCS2000)."""
+        b = self.bounds(name)
+        west, south, east, north = bbox
+        with np.errstate(invalid="ignore"):
+            return np.flatnonzero((b[:, 2] >= west) & (b[:, 0] <= east) & (b[:, 3] >= south)
+                                  & (b[:, 1] <= north))
+
+    def features(self, name: str, positions) -> gpd.GeoDataFrame:
+        """The features of ``name`` at file ``positions`` (geometry and every column, evidence
+        joined as :meth:`layer` joins it), read by FID: a few features of a big layer cost a few
+        reads, not the layer."""
+        self._check_thematic(name)
+        path = self.path(name)
+        gdf = pyogrio.read_dataframe(path, fids=np.asarray(positions, dtype=np.int64), encoding="UTF-8")
+        if gdf.crs is None or gdf.crs.to_epsg() != CGCS2000:
+            gdf = gdf.to_crs(CGCS2000)
+        return self._with_evidence(gdf)
+
+    def sample(self, name: str, n: int) -> pd.DataFrame:
+        """Every attribute column of at most ``n`` features of ``name`` spread evenly through
+        the file (all of them when it has no more), without geometry: what a schema check
+        reads of a big layer."""
+        self._check_thematic(name)
+        count = self.feature_count(name)
+        fids = np.unique(np.linspace(0, count - 1, min(n, count)).round().astype(np.int64))
+        return pyogrio.read_dataframe(self.path(name), fids=fids, read_geometry=False,
+                                      encoding="UTF-8")
 
     def boundaries(self, level: str, tolerance_m: float = WEB_TOLERANCE_M) -> gpd.GeoDataFrame:
         """Boundaries of ``level`` simplified as one coverage (no gaps or slivers between

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,9 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.crs import CGCS2000
+from geo.units import survey_areas
 from geo.vector_io import read_vector
 from parks import ledger
-from parks.checks import CheckResult, check_parcels, with_none
+from parks.catalog import Catalog
+from parks.checks import CheckResult, area_names, check_parcels, parcel_summary, quota_areas, with_none
 from parks.ledger import NotFound, valid_id
 from store import audit
 from store.db import Database
@@ -30,6 +32,50 @@ from store.models import ParcelCheck
 
 #: columns of a result row kept as JSON lists
 _LIST_COLUMNS = ("overlap_ids", "upload_overlaps")
+#: what the verdict page and the report draw around the parcels, degrees (covers their frames)
+AREA_MARGIN_DEG = 0.05
+#: the layers whose features are quota areas
+AREA_LAYERS = tuple(layer for _, layer in ledger.SEED_LAYERS)
+
+
+def areas_near(catalog: Catalog, bounds, ids=()) -> gpd.GeoDataFrame:
+    """The quota areas (:func:`parks.checks.quota_areas`) whose extent meets ``bounds`` (west,
+    south, east, north) or whose id is in ``ids``. Only those features are read, by their
+    position in the file: a check against a layer of a million parcels reads the few around it."""
+    return quota_areas(*(catalog.features(layer, np.union1d(catalog.positions_in(layer, bounds),
+                                                            catalog.positions(layer, ids)))
+                         for layer in AREA_LAYERS))
+
+
+def located_areas(catalog: Catalog) -> pd.DataFrame:
+    """Every quota area with a footprint: ``area_id``, ``kind``, ``name_zh``, ``name_en`` (a
+    candidate park named as one; a column-only read, in file order, parks first)."""
+    frames = []
+    for kind, layer in ledger.SEED_LAYERS:
+        rows = catalog.attributes(layer, ("id", "name_zh", "name_en", "kind"))[catalog.located(layer)]
+        names = area_names(rows)
+        frames.append(pd.DataFrame({"area_id": rows["id"].astype(str).to_numpy(), "kind": kind,
+                                    "name_zh": names["zh"], "name_en": names["en"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def located_ids(catalog: Catalog, ids) -> set[str]:
+    """Those of the quota areas ``ids`` that have a footprint (read by id, not the layers)."""
+    ids = [str(i) for i in ids]
+    found = set()
+    for _, layer in ledger.SEED_LAYERS:
+        positions = catalog.positions(layer, ids)
+        located = positions[catalog.located(layer)[positions]]
+        found |= set(catalog.attributes(layer, ["id"])["id"].iloc[located].astype(str))
+    return found
+
+
+def areas_around(catalog: Catalog, rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The quota areas a stored check's map and report draw: those near its parcels, and the
+    whole of each area a parcel lies in."""
+    west, south, east, north = rows.total_bounds
+    m = AREA_MARGIN_DEG
+    return areas_near(catalog, (west - m, south - m, east + m, north + m), rows["area_id"].dropna().unique())
 
 
 @dataclass
@@ -49,15 +95,32 @@ class StoredCheck:
                            code="no_parcel")
         return rows.iloc[no - 1].to_dict()
 
+    def summaries(self, limit: int | None = None) -> list[dict]:
+        """The first ``limit`` parcels (all by default) as :func:`parks.checks.parcel_summary`
+        with ``attributes``: the file's own columns for that parcel, as delivered."""
+        rows = self.result.rows.iloc[:limit]
+        attributes = _records(self.result.attributes.iloc[:limit]) or [{}] * len(rows)
+        return [parcel_summary(row) | {"attributes": attrs}
+                for (_, row), attrs in zip(rows.iterrows(), attributes, strict=True)]
+
 
 def _plain(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if np.isnan(value) else float(value)
+    """A cell as a JSON value: numpy numbers as Python ones, missing as None, dates as ISO text."""
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
     return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def result_to_json(result: CheckResult) -> dict:
@@ -67,7 +130,9 @@ def result_to_json(result: CheckResult) -> dict:
     for rec, w in zip(records, wkt, strict=True):
         rec["wkt"] = w
     return {"year": result.year, "notes": [list(n) for n in result.notes], "rows": records,
-            "unreadable": result.unreadable}
+            "unreadable": result.unreadable,
+            "attributes": {"columns": [str(c) for c in result.attributes.columns],
+                           "rows": _records(result.attributes)}}
 
 
 def result_from_json(data: dict) -> CheckResult:
@@ -79,8 +144,10 @@ def result_from_json(data: dict) -> CheckResult:
         frame[col] = [v or None for v in frame[col]]
     geoms = shapely.from_wkt([r["wkt"] for r in records])
     rows = with_none(gpd.GeoDataFrame(frame, geometry=geoms, crs=CGCS2000))
+    attributes = data.get("attributes") or {"columns": [], "rows": []}
     return CheckResult(rows, data["year"], [tuple(n) for n in data.get("notes", [])],
-                       data.get("unreadable", []))
+                       data.get("unreadable", []),
+                       pd.DataFrame(attributes["rows"], columns=attributes["columns"], dtype=object))
 
 
 def save_check(db: Database, result: CheckResult, *, actor: str, filename: str, meta: dict) -> int:
@@ -95,7 +162,7 @@ def save_check(db: Database, result: CheckResult, *, actor: str, filename: str, 
         session.flush()
         audit.record(session, actor, "check.run", f"check:{record.id}", None,
                      {"filename": filename, "year": result.year, "parcels": totals["parcels"],
-                      "area_m2": totals["area_m2"], "verdicts": totals["verdicts"],
+                      "area_m2": survey_areas(totals["area_m2"])["m2"], "verdicts": totals["verdicts"],
                       "unreadable": [u["row"] for u in result.unreadable],
                       "verdict": totals["verdict"], "declared": meta.get("declared")})
         return record.id
@@ -115,20 +182,29 @@ def recent_checks(session: Session, limit: int = 20) -> list[ParcelCheck]:
     return list(session.scalars(select(ParcelCheck).order_by(ParcelCheck.id.desc()).limit(limit)))
 
 
-def run_check(db: Database, path: Path, *, filename: str, areas: gpd.GeoDataFrame, actor: str,
+def _area_names(areas: gpd.GeoDataFrame, area_id: str | None) -> list[str] | None:
+    """[中文, English] name of an area, so a verdict names the park applied for, not its id."""
+    match = areas[areas["area_id"] == area_id]
+    return None if match.empty else [match["name_zh"].iloc[0], match["name_en"].iloc[0]]
+
+
+def run_check(db: Database, path: Path, *, filename: str, catalog: Catalog, actor: str,
               year: int = ledger.SEED_YEAR, crs: str | None = None, encoding: str | None = None,
               datum: str | None = None, declared: str | None = None) -> int:
-    """Read an uploaded file, check its parcels against ``areas`` and the ledger, store the
+    """Read an uploaded file, check its parcels against the quota areas around them
+    (:func:`areas_near`, and the ``declared`` one) and the ledger, store the
     check. Returns the check's id. Raises :class:`geo.errors.UserError` (nothing stored)
     for anything wrong with the file or the request."""
     read = read_vector(path, filename=filename, crs=crs or None, encoding=encoding or None,
                        datum=datum or None, geometry="polygon")
+    areas = areas_near(catalog, read.gdf.total_bounds, [declared] if declared else [])
     with db.read() as session:
-        state = ledger.state(session, year)
+        state = ledger.state(session, year, areas["area_id"])
     result = check_parcels(read.gdf, areas, state, declared=declared or None)
     result.notes = list(read.notes)
     result.unreadable = list(read.unreadable)
     meta = {"format": read.format, "source_crs": read.source_crs, "source_epsg": read.source_epsg,
             "crs_how": read.crs_how, "encoding": read.encoding, "datum": datum or None,
-            "name_preview": list(read.name_preview or []), "declared": declared or None}
+            "name_preview": list(read.name_preview or []), "declared": declared or None,
+            "declared_name": _area_names(areas, declared)}
     return save_check(db, result, actor=actor, filename=filename, meta=meta)

@@ -8,7 +8,8 @@ Which area's quota applies (docs/land-resources.md):
 * Parks may lie inside high-tech zones. The most specific area a parcel overlaps is the one
   whose quota applies: a park if the parcel overlaps any park, otherwise a zone.
 * A parcel that overlaps two parks (or, outside every park, two zones) by more than
-  :data:`TOLERANCE_M2` is refused as a whole (:class:`StraddleError`): it must be split first.
+  :data:`TOLERANCE_M2` is refused as a whole (:class:`StraddleError`): it must be split first
+  (a province-wide batch, :mod:`parks.batch`, marks it 不符合 instead).
 * The whole parcel's ellipsoidal area is charged against the quota. Parcels of one upload are
   one application, charged in file order: the "before" of the second parcel already includes the
   first, and once the running total passes the remaining quota every later parcel of that area
@@ -33,7 +34,7 @@ import shapely
 from core.errors import UserError
 from geo.area import ellipsoidal_area_m2, gk_area_m2
 from geo.crs import CGCS2000
-from geo.units import m2_to_ha, m2_to_mu
+from geo.units import survey_areas
 from parks import provenance as pv
 
 #: overlaps and outside parts smaller than this are drawing noise on shared edges, not land
@@ -58,6 +59,7 @@ FLAGS = {
     "schematic": (1 << 7, REVIEW),
     "no_quota": (1 << 8, REVIEW),
     "derived_quota": (1 << 9, INFO),
+    "straddles": (1 << 10, FAIL),  # only in batch checks: an upload is refused instead
 }
 FAIL_BITS = sum(bit for bit, sev in FLAGS.values() if sev == FAIL)
 REVIEW_BITS = sum(bit for bit, sev in FLAGS.values() if sev == REVIEW)
@@ -98,12 +100,15 @@ class CheckResult:
 
     ``overlap_ids`` / ``upload_overlaps`` hold a list where a parcel overlaps anything, else None.
     ``unreadable`` lists the file's records that could not be read (``row``, ``zh``, ``en``).
+    ``attributes``: the uploaded file's own columns (BSM, DKBH, 权利人 …) as delivered, one row
+    per parcel in the same order, so the verdict can be filed under the office's parcel ids.
     """
 
     rows: gpd.GeoDataFrame
     year: int
     notes: list[tuple[str, str]] = field(default_factory=list)
     unreadable: list[dict] = field(default_factory=list)
+    attributes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def verdict(self) -> str:
@@ -126,15 +131,29 @@ class CheckResult:
                 "unreadable": len(self.unreadable), "verdict": self.verdict}
 
 
+#: how a check names an unconfirmed candidate park, so no verdict reads as if it were confirmed
+CANDIDATE_NAME = ("候选园区“{}”", "candidate park “{}”")
+
+
+def area_names(features: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``{"zh": …, "en": …}``: the names of parks or zones (``name_zh``, ``name_en``, and
+    ``kind`` where the layer has it), a candidate park's as :data:`CANDIDATE_NAME`."""
+    candidate = (features["kind"] == "candidate").to_numpy() if "kind" in features else False
+    return {lang: np.where(candidate, [pattern.format(n) for n in features[f"name_{lang}"]],
+                           features[f"name_{lang}"].to_numpy(dtype=object))
+            for lang, pattern in zip(("zh", "en"), CANDIDATE_NAME, strict=True)}
+
+
 def quota_areas(parks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Parks and zones that have a footprint, as one frame: ``area_id``, ``kind``, names,
-    ``geom_basis`` and geometry (EPSG:4490)."""
+    """Parks and zones that have a footprint, as one frame: ``area_id``, ``kind``, names
+    (a candidate park's as :data:`CANDIDATE_NAME`), ``geom_basis`` and geometry (EPSG:4490)."""
     frames = []
     for kind, gdf in (("park", parks), ("zone", zones)):
         g = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+        names = area_names(g)
         frames.append(gpd.GeoDataFrame({
             "area_id": g["id"].astype(str).values, "kind": kind,
-            "name_zh": g["name_zh"].values, "name_en": g["name_en"].values,
+            "name_zh": names["zh"], "name_en": names["en"],
             "geom_basis": g["geom_basis"].values}, geometry=g.geometry.values, crs=g.crs))
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs).to_crs(CGCS2000)
@@ -164,8 +183,35 @@ def _pair_areas(parcels, others, pi, oi, parcel_m2) -> np.ndarray:
     return out
 
 
+@dataclass
+class Placement:
+    """How big each parcel is and where it lies: what an engine computes before the verdict.
+
+    ``assigned``: index into the areas frame (-1: none); ``inside_m2``: the parcel's m² inside
+    it; ``straddles``: overlaps two areas of the same rank (left unassigned). Shapely computes it
+    here (:func:`measure`); :mod:`parks.batch_postgis` computes the same in PostGIS.
+    """
+
+    area_m2: np.ndarray
+    gk_m2: np.ndarray
+    gk_epsg: np.ndarray
+    assigned: np.ndarray
+    inside_m2: np.ndarray
+    straddles: np.ndarray
+
+
+def measure(geoms, areas: gpd.GeoDataFrame, tree=None, labels=None) -> Placement:
+    """Areas and placement of ``geoms`` (CGCS2000). With ``labels`` a straddling parcel raises
+    :class:`StraddleError` (an upload is one application); without, it is marked."""
+    area_m2 = ellipsoidal_area_m2(geoms)
+    gk_m2, gk_codes = gk_area_m2(geoms)
+    tree = tree if tree is not None else shapely.STRtree(geoms)
+    return Placement(area_m2, gk_m2, gk_codes, *_assign_areas(geoms, tree, area_m2, areas, labels))
+
+
 def _assign_areas(geoms, tree, parcel_m2, areas: gpd.GeoDataFrame, labels):
-    """The applicable area index per parcel (-1: none) and the m² of the parcel inside it.
+    """The applicable area index per parcel (-1: none), the m² of the parcel inside it and
+    whether it straddles two areas (raised as :class:`StraddleError` when ``labels`` are given).
 
     ``tree`` is the parcels' STRtree: querying it with the few areas is cheaper than querying
     the areas with every parcel."""
@@ -178,13 +224,17 @@ def _assign_areas(geoms, tree, parcel_m2, areas: gpd.GeoDataFrame, labels):
                           "rank": areas["kind"].map(KIND_RANK).to_numpy()[ai[keep]]})
     pairs = pairs[pairs["rank"] == pairs.groupby("p")["rank"].transform("min")]
     counts = pairs.groupby("p")["a"].transform("size")
+    straddles = np.zeros(len(geoms), dtype=bool)
     if (counts > 1).any():
-        _raise_straddle(pairs[counts > 1], areas, labels)
+        if labels is not None:
+            _raise_straddle(pairs[counts > 1], areas, labels)
+        straddles[pairs["p"].to_numpy()[(counts > 1).to_numpy()]] = True
+        pairs = pairs[counts == 1]
     assigned = np.full(len(geoms), -1)
     inside_m2 = np.zeros(len(geoms))
     assigned[pairs["p"].to_numpy()] = pairs["a"].to_numpy()
     inside_m2[pairs["p"].to_numpy()] = pairs["m2"].to_numpy()
-    return assigned, inside_m2
+    return assigned, inside_m2, straddles
 
 
 def _raise_straddle(pairs: pd.DataFrame, areas, labels) -> None:
@@ -260,11 +310,31 @@ def check_parcels(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, ledger: Le
     parcels = parcels.to_crs(CGCS2000)
     geoms = np.asarray(parcels.geometry.values, dtype=object)
     labels = labels or parcel_labels(parcels)
-    area_m2 = ellipsoidal_area_m2(geoms)
-    gk_m2, gk_codes = gk_area_m2(geoms)
-
     tree = shapely.STRtree(geoms)
-    assigned, inside_m2 = _assign_areas(geoms, tree, area_m2, areas, labels)
+    placement = measure(geoms, areas, tree, labels)
+    allocs = ledger.allocations
+    overlaps = _overlaps(geoms, tree, placement.area_m2, np.asarray(allocs.geometry.values, dtype=object),
+                         allocs["alloc_id"].tolist())
+    rows = judge(geoms, placement, areas, ledger, labels=labels, declared=declared,
+                 overlaps=overlaps, upload_partners=_self_overlaps(geoms, tree, placement.area_m2))
+    attributes = pd.DataFrame(parcels.drop(columns=parcels.geometry.name)).reset_index(drop=True)
+    return CheckResult(rows, ledger.year, attributes=attributes)
+
+
+def judge(geoms, placement: Placement, areas: gpd.GeoDataFrame, ledger: LedgerState, *,
+          labels=None, declared: str | None = None, overlaps=None, upload_partners=None,
+          in_file_order: bool = True) -> gpd.GeoDataFrame:
+    """The result rows: the rules applied to a :class:`Placement`, whichever engine computed it.
+
+    ``overlaps``: (m² per parcel, {parcel: ledger ids}) with the ledger's allocations;
+    ``upload_partners``: {parcel: [other parcels' numbers]}. ``in_file_order``: the parcels are
+    one application, charged in file order; otherwise each parcel is checked on its own against
+    the quota left at the start (a batch check of unrelated parcels).
+    """
+    n = len(geoms)
+    area_m2, assigned, inside_m2 = placement.area_m2, placement.assigned, placement.inside_m2
+    overlap_m2, overlap_ids = overlaps if overlaps is not None else (np.zeros(n), {})
+    upload_partners = upload_partners or {}
     has_area = assigned >= 0
     pick = np.where(has_area, assigned, 0)
 
@@ -275,24 +345,19 @@ def check_parcels(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, ledger: Le
     geom_basis = from_areas("geom_basis", None)
     outside_m2 = np.where(has_area, np.clip(area_m2 - inside_m2, 0, None), area_m2)
 
-    allocs = ledger.allocations
-    overlap_m2, overlap_ids = _overlaps(geoms, tree, area_m2,
-                                        np.asarray(allocs.geometry.values, dtype=object),
-                                        allocs["alloc_id"].tolist())
-    upload_partners = _self_overlaps(geoms, tree, area_m2)
-
     quotas = ledger.quotas.reindex(pd.Index(area_ids, dtype=object))
     quota_m2 = quotas["quota_m2"].to_numpy(dtype=float)
     quota_basis = quotas["basis"].fillna(pv.NONE).to_numpy(dtype=object)
     committed = quotas["committed_m2"].fillna(0).to_numpy(dtype=float)
 
-    flags = np.zeros(len(geoms), dtype=np.int64)
+    flags = np.zeros(n, dtype=np.int64)
 
     def flag(code, mask):
         flags[np.asarray(mask, dtype=bool)] |= FLAGS[code][0]
 
     schematic = geom_basis == pv.SCHEMATIC
-    flag("no_area", ~has_area)
+    flag("no_area", ~has_area & ~placement.straddles)
+    flag("straddles", placement.straddles)
     if declared:
         flag("not_declared", area_ids != declared)
     beyond = has_area & (outside_m2 > TOLERANCE_M2)
@@ -300,33 +365,34 @@ def check_parcels(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, ledger: Le
     flag("outside_schematic", beyond & schematic)
     flag("schematic", has_area & schematic)
     flag("overlap", overlap_m2 > 0)
-    flag("overlap_upload", np.isin(np.arange(len(geoms)), list(upload_partners)))
+    flag("overlap_upload", np.isin(np.arange(n), list(upload_partners)))
     flag("no_quota", has_area & np.isnan(quota_m2))
     flag("derived_quota", has_area & (quota_basis == pv.DERIVED))
 
     # Running quota in file order, per area; parcels that cannot take quota are not charged.
     charge = np.where((flags & SPATIAL_FAIL_BITS) == 0, area_m2, 0.0)
     group = pd.Series(np.where(has_area, pick, -1))
-    charged_before = pd.Series(charge).groupby(group).cumsum().to_numpy() - charge
+    charged_before = (pd.Series(charge).groupby(group).cumsum().to_numpy() - charge
+                      if in_file_order else 0.0)
     before = quota_m2 - committed - charged_before
     after = before - area_m2
     flag("quota_short", has_area & ~np.isnan(quota_m2) & (after < -1e-6))
 
     verdict = np.where(flags & FAIL_BITS, FAIL, np.where(flags & REVIEW_BITS, REVIEW, PASS))
     rows = gpd.GeoDataFrame({
-        "no": np.arange(1, len(geoms) + 1), "label": labels,
+        "no": np.arange(1, n + 1), "label": labels if labels is not None else [None] * n,
         "area_id": area_ids, "area_kind": from_areas("kind", None),
         "area_name_zh": from_areas("name_zh", None), "area_name_en": from_areas("name_en", None),
         "geom_basis": geom_basis,
-        "area_m2": area_m2, "gk_area_m2": gk_m2, "gk_epsg": gk_codes,
+        "area_m2": area_m2, "gk_area_m2": placement.gk_m2, "gk_epsg": placement.gk_epsg,
         "outside_m2": outside_m2, "overlap_m2": overlap_m2,
-        "overlap_ids": _lists(len(geoms), overlap_ids),
-        "upload_overlaps": _lists(len(geoms), upload_partners),
+        "overlap_ids": _lists(n, overlap_ids),
+        "upload_overlaps": _lists(n, upload_partners),
         "quota_m2": quota_m2, "quota_basis": np.where(has_area, quota_basis, pv.NONE),
         "before_m2": before, "after_m2": after,
         "flags": flags, "verdict": verdict,
     }, geometry=geoms, crs=CGCS2000)
-    return CheckResult(with_none(rows), ledger.year)
+    return with_none(rows)
 
 
 #: text columns of a result that are None for a parcel in no area
@@ -378,6 +444,9 @@ def reasons(row) -> list[tuple[str, str, str]]:
                      f"{name_en} has no land-use quota entered: manual review needed."),
         "derived_quota": ("指标为由规划总量推算的数值，不是正式下达的指标。",
                           "The quota is derived from the plan's totals, not an official figure."),
+        "straddles": ("跨越两个园区（或两个高新区），一个地块只能计入一个园区的指标，须按边界拆分。",
+                      "Straddles two parks (or two zones): a parcel can be charged to one quota "
+                      "only, so it must be split along the boundary."),
     }
     order = {FAIL: 0, REVIEW: 1, INFO: 2}
     found = [(sev, *texts[code]) for code, (bit, sev) in FLAGS.items() if flags & bit]
@@ -389,8 +458,8 @@ MEASURES = ("area_m2", "gk_area_m2", "outside_m2", "overlap_m2", "quota_m2", "be
 
 
 def parcel_summary(row) -> dict:
-    """One row as plain data for JSON, CSV and pages: every measure in m², ha and 亩, the
-    verdict with its labels and the reasons (geometry left out)."""
+    """One row as plain data for JSON, CSV and pages: every measure in m², ha and 亩 at survey
+    precision, the verdict with its labels and the reasons (geometry left out)."""
     out = {"no": int(row["no"]), "label": row["label"], "area_id": row["area_id"],
            "area_kind": row["area_kind"], "area_name_zh": row["area_name_zh"],
            "area_name_en": row["area_name_en"], "geom_basis": row["geom_basis"],
@@ -401,10 +470,9 @@ def parcel_summary(row) -> dict:
            "verdict_en": VERDICT_LABELS[row["verdict"]][1]}
     for key in MEASURES:
         m2 = row[key]
-        m2 = None if m2 is None or pd.isna(m2) else float(m2)
+        rounded = None if m2 is None or pd.isna(m2) else survey_areas(float(m2))
         stem = key[:-3]
-        out[key] = m2
-        out[f"{stem}_ha"] = None if m2 is None else m2_to_ha(m2)
-        out[f"{stem}_mu"] = None if m2 is None else m2_to_mu(m2)
+        for unit, name in (("m2", key), ("ha", f"{stem}_ha"), ("mu", f"{stem}_mu")):
+            out[name] = None if rounded is None else rounded[unit]
     out["reasons"] = [{"severity": sev, "zh": zh, "en": en} for sev, zh, en in reasons(row)]
     return out

@@ -99,6 +99,22 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
                  Field("rev_yi", "number", "营业收入", "Revenue",
                        ("营业收入", "收入", "主营业务收入", "产值", "revenue"), unit="yi"),
                  Field("rev_year", "text", "收入年份", "Revenue year", ("年份", "年度", "收入年份", "year"))),
+    # land-supply records (供地), imported by parks/survey_import.py; area in any unit → m²
+    "supply": (Field("parcel_id", "text", "地块编号", "Parcel ID",
+                     ("地块编号", "宗地编号", "电子监管号", "监管号", "dkbh", "zdbh", "dzjgh", "bsm",
+                      "编号", "id"),
+                     required=True),
+               Field("use", "text", "土地用途", "Land use", ("土地用途", "用途", "供地用途", "tdyt", "yt"),
+                     required=True),
+               Field("method", "text", "供地方式", "Supply method",
+                     ("供地方式", "供应方式", "出让方式", "gdfs", "gyfs"), required=True),
+               Field("supplied_on", "text", "供地时间", "Supplied on",
+                     ("供地时间", "供地日期", "签订日期", "合同签订日期", "供应时间", "gdsj", "qdrq", "date"),
+                     required=True),
+               Field("area_m2", "number", "供地面积", "Area",
+                     ("供地面积", "面积", "出让面积", "gdmj", "mj", "area"), unit="km2"),
+               Field("far", "number", "容积率", "Floor area ratio",
+                     ("容积率", "容积率上限", "rjl", "rjlsx"))),
 }
 
 

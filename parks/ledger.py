@@ -17,22 +17,28 @@ PostgreSQL; on SQLite the whole write transaction holds the database's write loc
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.errors import UserError
 from geo.area import ellipsoidal_area_m2
 from geo.crs import CGCS2000
 from parks import provenance as pv
+from parks.catalog import Catalog
 from parks.checks import FLAGS, SPATIAL_FAIL_BITS, TOLERANCE_M2, LedgerState
 from parks.sources import PARK_SLOTS, plan_target
 from store import audit
 from store.db import Database
-from store.models import ACTIVE, APPROVED, RELEASED, RESERVED, Allocation, Quota, utcnow
+from store.models import ACTIVE, APPROVED, RELEASED, RESERVED, Allocation, AuditEntry, Quota, utcnow
 
 SEED_YEAR = 2013
+#: the layers whose features are quota areas, and the kind of area each gives
+SEED_LAYERS = (("park", "parks"), ("zone", "zones"))
+#: ledger rows inserted per statement when seeding
+SEED_BATCH = 5_000
 
 
 class LedgerError(UserError):
@@ -63,29 +69,53 @@ def seed_rule() -> tuple[float, str]:
     return per_park_km2 * 1e6, rule
 
 
-def seed(db: Database, parks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *,
-         year: int = SEED_YEAR) -> int:
-    """Add a ledger row for every park and zone that has none for ``year``; never changes an
-    existing row. Returns the number of rows added (each one audited as ``quota.seed``)."""
+def seed(db: Database, catalog: Catalog, *, year: int = SEED_YEAR) -> int:
+    """Add a ledger row for every park and zone ``catalog`` serves that has none for ``year``;
+    never changes an existing row. Reads the layers' id and name columns only, inserts
+    :data:`SEED_BATCH` rows a statement, and writes one audit line ``quota.seed`` per layer
+    version (target ``<layer>:<version>@<year>``, the rows it added); a layer version already
+    seeded for ``year`` is skipped, so a start or a request after it costs one query.
+    Returns the number of rows added."""
     per_park_m2, rule = seed_rule()
+    targets = {layer: f"{layer}:{catalog.layer_version(layer)}@{year}" for _, layer in SEED_LAYERS}
+    with db.read() as session:  # the usual case, without taking the write lock
+        if all(_seeded(session, target) for target in targets.values()):
+            return 0
     added = 0
     with db.write() as session:
-        have = set(session.scalars(select(Quota.area_id).where(Quota.year == year)))
-        for kind, gdf in (("park", parks), ("zone", zones)):
-            for row in gdf.itertuples(index=False):
-                if row.id in have:
-                    continue
-                slot = getattr(row, "slot", 0) or 0
-                derived = kind == "park" and 1 <= int(slot) <= PARK_SLOTS
-                q = Quota(area_id=row.id, year=year, kind=kind, name_zh=row.name_zh,
-                          name_en=row.name_en, quota_m2=per_park_m2 if derived else None,
-                          basis=pv.DERIVED if derived else pv.NONE, rule=rule if derived else "",
-                          updated_by=audit.SYSTEM)
-                session.add(q)
-                audit.record(session, audit.SYSTEM, "quota.seed", _target(row.id, year), None,
-                             _quota_snapshot(q), rule if derived else "no plan figure")
-                added += 1
+        have: set[str] | None = None
+        for kind, layer in SEED_LAYERS:
+            target = targets[layer]
+            if _seeded(session, target):  # again under the lock: another worker may have seeded it
+                continue
+            if have is None:
+                have = set(session.scalars(select(Quota.area_id).where(Quota.year == year)))
+            areas = catalog.attributes(layer, ("id", "name_zh", "name_en", "slot"))
+            areas = areas[~areas["id"].isin(have)].drop_duplicates("id")
+            slots = areas["slot"].to_numpy() if "slot" in areas else np.zeros(len(areas))
+            derived = (kind == "park") & (slots >= 1) & (slots <= PARK_SLOTS)
+            names = areas[["id", "name_zh", "name_en"]].fillna("").astype(str)
+            now = utcnow()
+            for start in range(0, len(areas), SEED_BATCH):
+                batch = names.iloc[start:start + SEED_BATCH]
+                session.connection().execute(insert(Quota.__table__), [  # Core executemany: no ORM objects
+                    {"area_id": area_id, "year": year, "kind": kind, "name_zh": zh, "name_en": en,
+                     "quota_m2": per_park_m2 if d else None, "basis": pv.DERIVED if d else pv.NONE,
+                     "rule": rule if d else "", "updated_at": now, "updated_by": audit.SYSTEM}
+                    for area_id, zh, en, d in zip(
+                        batch["id"].tolist(), batch["name_zh"].tolist(), batch["name_en"].tolist(),
+                        derived[start:start + SEED_BATCH], strict=True)])
+            have.update(names["id"].tolist())
+            audit.record(session, audit.SYSTEM, "quota.seed", target, None,
+                         {"rows": len(areas), "derived": int(derived.sum())},
+                         rule if derived.any() else "no plan figure")
+            added += len(areas)
     return added
+
+
+def _seeded(session: Session, target: str) -> bool:
+    return session.scalar(select(AuditEntry.id).where(AuditEntry.action == "quota.seed",
+                                                      AuditEntry.target == target).limit(1)) is not None
 
 
 def _target(area_id: str, year: int) -> str:
@@ -123,17 +153,32 @@ def years(session: Session) -> list[int]:
     return sorted(set(session.scalars(select(Quota.year))) | {SEED_YEAR})
 
 
-def rows(session: Session, year: int) -> list[dict]:
-    """The ledger for ``year``: one dict per area with quota, reserved, approved, remaining (m²)."""
-    sums = session.execute(
-        select(Allocation.area_id, Allocation.status, func.sum(Allocation.area_m2))
-        .where(Allocation.year == year, Allocation.status.in_(ACTIVE))
-        .group_by(Allocation.area_id, Allocation.status)).all()
+def count(session: Session, year: int) -> int:
+    """How many areas the ledger holds for ``year``."""
+    return session.scalar(select(func.count()).select_from(Quota).where(Quota.year == year))
+
+
+def rows(session: Session, year: int, area_ids=None, *, limit: int | None = None,
+         offset: int = 0) -> list[dict]:
+    """The ledger for ``year``: one dict per area (of ``area_ids``, when given; else ``limit``
+    of them from ``offset``, parks first, then by id) with quota, reserved, approved, remaining
+    (m²)."""
+    query = (select(Allocation.area_id, Allocation.status, func.sum(Allocation.area_m2))
+             .where(Allocation.year == year, Allocation.status.in_(ACTIVE))
+             .group_by(Allocation.area_id, Allocation.status))
+    quotas = select(Quota).where(Quota.year == year).order_by(Quota.kind, Quota.area_id)
+    if limit is not None:
+        area_ids = session.scalars(quotas.with_only_columns(Quota.area_id).limit(limit).offset(offset)).all()
+    if area_ids is not None:
+        area_ids = [str(a) for a in area_ids]
+        query = query.where(Allocation.area_id.in_(area_ids))
+        quotas = quotas.where(Quota.area_id.in_(area_ids))
+    sums = session.execute(query).all()
     committed: dict[str, dict] = {}
     for area_id, status, m2 in sums:
         committed.setdefault(area_id, {})[status] = float(m2)
     out = []
-    for q in session.scalars(select(Quota).where(Quota.year == year).order_by(Quota.kind, Quota.area_id)):
+    for q in session.scalars(quotas):
         c = committed.get(q.area_id, {})
         reserved, approved = c.get(RESERVED, 0.0), c.get(APPROVED, 0.0)
         out.append({"area_id": q.area_id, "year": q.year, "kind": q.kind, "name_zh": q.name_zh,
@@ -144,10 +189,11 @@ def rows(session: Session, year: int) -> list[dict]:
     return out
 
 
-def state(session: Session, year: int) -> LedgerState:
-    """What :func:`parks.checks.check_parcels` needs: quotas for ``year`` and every active
-    allocation (of any year: allocated land stays allocated)."""
-    table = pd.DataFrame(rows(session, year))
+def state(session: Session, year: int, area_ids=None) -> LedgerState:
+    """What :func:`parks.checks.check_parcels` needs: quotas for ``year`` (of ``area_ids``,
+    when given: the areas a check meets) and every active allocation (of any year: allocated
+    land stays allocated)."""
+    table = pd.DataFrame(rows(session, year, area_ids))
     if table.empty:
         quotas = LedgerState.empty(year).quotas
     else:

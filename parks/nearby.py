@@ -7,10 +7,12 @@ only as good as both locations: a feature placed at a county seat may be kilomet
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import pandas as pd
 
-from geo.crs import gk_epsg
+from geo.crs import CGCS2000, gk_epsg
 from parks.catalog import Catalog
 
 NEAR_KM = 5.0
@@ -21,11 +23,19 @@ COLUMNS = ["layer", "id", "name_zh", "name_en", "loc_prec", "distance_km", "in_f
 
 def park_record(catalog: Catalog, park_id: str) -> dict:
     """One row of the parks layer as a dict (``geometry`` included). Raises KeyError if unknown."""
-    parks = catalog.layer("parks")
-    match = parks[parks["id"] == park_id]
+    match = catalog.features("parks", catalog.positions("parks", [park_id]))
     if match.empty:
         raise KeyError(park_id)
     return match.iloc[0].to_dict()
+
+
+def _around(geometry, radius_km: float) -> tuple[float, float, float, float]:
+    """A box in degrees holding everything within ``radius_km`` of ``geometry`` (a degree of
+    latitude is at least 110.5 km; one of longitude that times the cosine of the latitude)."""
+    minx, miny, maxx, maxy = geometry.bounds
+    dlat = radius_km / 110.0
+    dlon = dlat / max(math.cos(math.radians(max(abs(miny), abs(maxy)))), 0.01)
+    return minx - dlon, miny - dlat, maxx + dlon, maxy + dlat
 
 
 def nearby(catalog: Catalog, park_id: str, *, radius_km: float = NEAR_KM) -> pd.DataFrame:
@@ -39,10 +49,11 @@ def nearby(catalog: Catalog, park_id: str, *, radius_km: float = NEAR_KM) -> pd.
     if park["geometry"] is None:
         return pd.DataFrame(columns=COLUMNS)
     zone = gk_epsg(park["lon"])
-    anchor = gpd.GeoSeries([park["geometry"]], crs=catalog.layer("parks").crs).to_crs(zone).iloc[0]
+    anchor = gpd.GeoSeries([park["geometry"]], crs=CGCS2000).to_crs(zone).iloc[0]
+    box = _around(park["geometry"], radius_km)
     found = []
     for name in NEIGHBOUR_LAYERS:
-        gdf = catalog.layer(name)
+        gdf = catalog.features(name, catalog.positions_in(name, box))  # only the features around
         gdf = gdf[gdf.geometry.notna() & (gdf["id"] != park_id)]
         if gdf.empty:
             continue

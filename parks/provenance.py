@@ -5,9 +5,10 @@ SOURCED = "sourced"      # a published figure, with its source
 DERIVED = "derived"      # computed from plan figures by a stated rule
 SCHEMATIC = "schematic"  # a footprint drawn to show size, not a surveyed boundary
 USER = "user"            # loaded or entered by staff
+MEASURED = "measured"    # computed from a land-use survey or land-supply records loaded by staff
 NONE = "none"            # no geometry / no figure
 
-BASES = (PLAN, SOURCED, DERIVED, SCHEMATIC, USER)
+BASES = (PLAN, SOURCED, DERIVED, SCHEMATIC, USER, MEASURED)
 
 LABELS = {
     PLAN: ("规划", "plan"),
@@ -15,6 +16,7 @@ LABELS = {
     DERIVED: ("推算", "derived"),
     SCHEMATIC: ("示意", "schematic"),
     USER: ("用户提供", "user"),
+    MEASURED: ("实测", "measured"),
     NONE: ("无", "none"),
 }
 

@@ -9,16 +9,20 @@ The slots whose park is unknown or unlocated are reported beside the located one
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from parks import provenance as pv
 from parks.actuals import ACTUAL_BASES, with_actuals
+from parks.catalog import Catalog
 from parks.sources import PARK_SLOTS, plan_target
 
 #: how the per-park figures are derived from the plan's totals
 EVEN_SPLIT_RULE = (f"规划总量 ÷ {PARK_SLOTS} 个园区名额（平均分配，非统计数据）",
                    f"plan total ÷ {PARK_SLOTS} park slots (an even split, not a statistic)")
 YEARS = (2012, 2013)
+#: what the overview lists of a feature without geometry
+UNLOCATED_COLUMNS = ("id", "name_zh", "name_en", "kind", "status_zh", "status_en")
 
 
 def _slots(parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -119,15 +123,11 @@ def cluster_revenue(clusters: gpd.GeoDataFrame) -> pd.DataFrame:
                            ignore_index=True)
 
 
-def unlocated(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """Features without geometry, per layer (listed, never drawn)."""
+def unlocated(catalog: Catalog, names) -> pd.DataFrame:
+    """Features without geometry of the layers ``names`` (listed, never drawn): found from the
+    features' bounds and read by position, so a big layer is not loaded."""
     frames = []
-    for name, gdf in layers.items():
-        missing = gdf[gdf.geometry.isna()]
-        kind = missing["kind"] if "kind" in missing.columns else pd.Series("", index=missing.index)
-        frames.append(pd.DataFrame({
-            "layer": name, "id": missing["id"], "name_zh": missing["name_zh"],
-            "name_en": missing["name_en"], "kind": kind,
-            "status_zh": missing.get("status_zh", pd.Series("", index=missing.index)),
-            "status_en": missing.get("status_en", pd.Series("", index=missing.index))}))
-    return pd.concat(frames, ignore_index=True).fillna("")
+    for name in names:
+        missing = catalog.features(name, np.flatnonzero(~catalog.located(name)))
+        frames.append(pd.DataFrame(missing).reindex(columns=UNLOCATED_COLUMNS).assign(layer=name))
+    return pd.concat(frames, ignore_index=True)[["layer", *UNLOCATED_COLUMNS]].fillna("")

@@ -19,6 +19,8 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,10 +60,22 @@ def _new_version_id(now: datetime) -> str:
 def write_version(data_dir: Path | str, name: str, gdf: gpd.GeoDataFrame, meta: dict) -> str:
     """Write ``gdf`` (+ ``meta``) as a new version folder, complete before it gets its name.
 
-    The set is written into a hidden temporary folder beside the versions and renamed into
-    place in one step; nothing is served from it until :func:`switch` names it.
-    Returns the version id.
+    Nothing is served from it until :func:`switch` names it. Returns the version id.
     """
+    with staged_version(data_dir, name, {"features": len(gdf), **meta}) as (tmp, version):
+        out = gdf.copy()
+        for col in out.columns:
+            if col != "geometry" and out[col].dtype == object:
+                out[col] = out[col].fillna("")
+        out.to_file(tmp / f"{name}.shp", driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio")
+    return version
+
+
+@contextmanager
+def staged_version(data_dir: Path | str, name: str, meta: dict) -> Iterator[tuple[Path, str]]:
+    """A new version folder of ``name``: yields (hidden temporary folder, version id) to write
+    the version's files into; when the block ends ``meta`` (which the block may still add to) is
+    written and the folder renamed into place in one step. On an error nothing is left behind."""
     base = layer_dir(data_dir, name)
     base.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
@@ -69,14 +83,10 @@ def write_version(data_dir: Path | str, name: str, gdf: gpd.GeoDataFrame, meta: 
     tmp = base / f".tmp-{version}"
     tmp.mkdir()
     try:
-        out = gdf.copy()
-        for col in out.columns:
-            if col != "geometry" and out[col].dtype == object:
-                out[col] = out[col].fillna("")
-        out.to_file(tmp / f"{name}.shp", driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio")
-        meta = {"version": version, "layer": name, "written_at": now.isoformat(timespec="seconds"),
-                "features": len(gdf), **meta}
-        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
+        yield tmp, version
+        record = {"version": version, "layer": name, "written_at": now.isoformat(timespec="seconds"),
+                  **meta}
+        (tmp / META).write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str),
                                 encoding="utf-8")
         for path in tmp.iterdir():
             _fsync(path)
@@ -84,7 +94,6 @@ def write_version(data_dir: Path | str, name: str, gdf: gpd.GeoDataFrame, meta: 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return version
 
 
 def _fsync(path: Path) -> None:
@@ -99,7 +108,7 @@ def switch(data_dir: Path | str, name: str, version: str | None) -> str | None:
     which is atomic on POSIX and Windows.
     """
     base = layer_dir(data_dir, name)
-    if version is not None and not (base / version / f"{name}.shp").exists():
+    if version is not None and not (base / version / META).is_file():
         raise KeyError(version)
     base.mkdir(parents=True, exist_ok=True)
     previous = current_version(data_dir, name)

@@ -3,6 +3,7 @@ labels, precision-dependent markers, escaped popups that carry basis and precisi
 
 import re
 
+import pandas as pd
 import pytest
 
 from layers.legend import layer_swatch, legend_html
@@ -15,6 +16,7 @@ from layers.web.overview import (
     thematic_layer,
 )
 from layers.web.popups import popup_html
+from parks.actuals import COLUMNS, with_actuals
 from parks.catalog import Catalog
 
 
@@ -160,3 +162,19 @@ def test_english_popups_keep_chinese_data_marked_and_use_english_punctuation(cat
     zone = catalog.layer("zones").set_index("id").loc["zone-07"].to_dict()
     assert '<span class="tag original">Chinese original</span> <span lang="zh">有争议' in popup_html(
         "zones", zone, "en")
+
+
+def test_popups_show_recorded_actuals_with_their_basis_and_source(catalog):
+    actuals = pd.DataFrame([["park-01", 2013, "built_up_km2", 5.2, "measured", "2013 年土地变更调查",
+                             "planner", None]], columns=COLUMNS)
+    park = with_actuals(catalog.layer("parks"), actuals).set_index("id").loc["park-01"].to_dict()
+    html = popup_html("parks", park, "zh")
+    assert ('3.13 <span class="basis basis-derived">推算</span> → 5.2 km² '
+            '<span class="basis basis-measured">实测</span>') in html
+    assert "2013 年建成面积 5.2 km²（实测：2013 年土地变更调查）" in html
+    assert "推算方法" in html and "4.06" not in html  # 2012 is still the derived share
+    plain = popup_html("parks", catalog.layer("parks").set_index("id").loc["park-01"].to_dict(), "zh")
+    assert "3.13 → 4.06 km²" in plain and "实际数字" not in plain
+    m, _ = build_overview(catalog, lang="en", boundary_url="/api/layers/boundaries", actuals=actuals)
+    script = map_parts(m)["script"]  # the popups are inside the layer's GeoJSON, JSON-escaped
+    assert '5.2 km\\u00b2 \\u003cspan class=\\"basis basis-measured\\"\\u003emeasured' in script

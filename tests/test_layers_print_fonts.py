@@ -31,8 +31,7 @@ from layers.print.render import render
 from layers.print.sheet import parse_options
 from parks import ledger
 from parks.catalog import Catalog
-from parks.check_records import load_check, run_check
-from parks.checks import quota_areas
+from parks.check_records import areas_around, load_check, run_check
 from store.db import Database
 
 MADE = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
@@ -95,14 +94,13 @@ def test_verdict_pdf_embeds_truetype_and_its_title_and_parcel_names_are_text(tmp
     db = Database(f"sqlite:///{tmp_path / 'c.db'}")
     db.create_all()
     cat = Catalog(built_data)
-    ledger.seed(db, cat.layer("parks"), cat.layer("zones"))
-    areas = quota_areas(cat.layer("parks"), cat.layer("zones"))
+    ledger.seed(db, cat)
     path = make_zipped_shapefile(tmp_path, parcels_gdf(2, lon=PARK01[0], lat=PARK01[1]), crs=4490)
-    check_id = run_check(db, path, filename="地块.zip", areas=areas, actor="li")
+    check_id = run_check(db, path, filename="地块.zip", catalog=cat, actor="li")
     with db.read() as s:
         stored = load_check(s, check_id)
     db.dispose()
-    reader, text = text_of(report_pdf(stored, areas, data_version="v1"))
+    reader, text = text_of(report_pdf(stored, areas_around(cat, stored.result.rows), data_version="v1"))
     assert "地块用地指标核查报告" in text and GBK_NAMES[0] in text and GBK_NAMES[1] in text
     assert_truetype_cid_subsets(reader)
 

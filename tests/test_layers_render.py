@@ -23,6 +23,7 @@ from layers.print.pitch_pack import choose, parse_pack_options, render_pack
 from layers.print.placement import LabelRequest, dodge, place_labels
 from layers.print.render import filename, load, render, render_data
 from layers.print.sheet import MAP_LAYERS, parse_options, wrap
+from parks.basemap import ATTRIBUTION as BASEMAP_CREDIT
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import Catalog
 from parks.sources import PARK_SLOTS, plan_target
@@ -321,7 +322,7 @@ def test_a_chinese_sheet_says_title_legend_scale_north_basis_credits_and_version
     assert "图中为8个已定位的候选园区（未确认）；另有1个候选未定位、7个名额未查明" in notes
     assert notes.endswith("点位与数字的出处见 data/sources/sites.csv。")
     credit, version, crs = text["footer"]
-    assert credit == CREDIT_ZH
+    assert credit == f"{CREDIT_ZH}；{BASEMAP_CREDIT[0]}"
     assert version.startswith(f"数据版本 {catalog.data_version()}（数据日期 ")
     assert "制图 2024-05-06 07:08" in version
     assert crs.startswith("投影：Albers 等积圆锥投影")
@@ -337,8 +338,9 @@ def test_an_english_sheet_says_it_all_in_english_and_keeps_only_what_it_draws(ca
     notes = " ".join(text["notes"])
     assert notes.startswith("Notes, sources and basis Basis: plan = stated in the plan")
     assert f"The official list of the {PARK_SLOTS} provincial parks is not public." in notes
-    assert text["footer"][0] == CREDIT_EN
-    assert text["footer"][1].startswith(f"Data version {catalog.data_version()} (data date ")
+    *credit, version, _ = text["footer"]
+    assert " ".join(credit) == f"{CREDIT_EN}; {BASEMAP_CREDIT[1]}"
+    assert version.startswith(f"Data version {catalog.data_version()} (data date ")
     assert not re.search(r"[\u4e00-\u9fff]", notes + legend + text["title"][0])
 
 
@@ -362,7 +364,7 @@ def test_notes_and_keys_take_the_plan_figures_from_plan_targets(catalog, monkeyp
     notes = " ".join(render_module.notes(data, options, displaced=False))
     assert "÷ 20" in notes and "÷ 16" not in notes and "the 20 provincial parks" in notes
     assert "over 30 km² for the 20 parks in 2012 and at least 60 km² in 2013" in notes
-    [(_, keys), *_] = render_module.legend_for(options, data.theme, {})
+    [(_, keys), *_] = render_module.legend_for(options, data.theme, {}, data.parks)
     assert (keys[0]["radius_pt"] / keys[1]["radius_pt"]) ** 2 == pytest.approx(30 / 60)
 
 

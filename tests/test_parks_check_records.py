@@ -10,7 +10,6 @@ from core.errors import UserError
 from parks import ledger
 from parks.catalog import Catalog
 from parks.check_records import load_check, run_check
-from parks.checks import quota_areas
 from parks.ledger import NotFound
 from store import audit
 from store.db import Database
@@ -24,8 +23,8 @@ def setup(tmp_path, built_data):
     db = Database(f"sqlite:///{tmp_path / 'c.db'}")
     db.create_all()
     cat = Catalog(built_data)
-    ledger.seed(db, cat.layer("parks"), cat.layer("zones"))
-    yield db, quota_areas(cat.layer("parks"), cat.layer("zones"))
+    ledger.seed(db, cat)
+    yield db, cat
     db.dispose()
 
 
@@ -35,10 +34,10 @@ def count(db, model):
 
 
 def test_run_check_stores_the_whole_result(setup, tmp_path):
-    db, areas = setup
+    db, cat = setup
     gdf = parcels_gdf(3, lon=PARK01[0], lat=PARK01[1])
     path = make_zipped_shapefile(tmp_path, gdf, crs=4526, encoding="GBK", cpg=False)
-    check_id = run_check(db, path, filename="地块.zip", areas=areas, actor="li", declared="park-01")
+    check_id = run_check(db, path, filename="地块.zip", catalog=cat, actor="li", declared="park-01")
     with db.read() as s:
         stored = load_check(s, check_id)
         line = audit.entries(s, audit.AuditFilter(action="check.run"))[0]
@@ -58,15 +57,15 @@ def test_run_check_stores_the_whole_result(setup, tmp_path):
 
 
 def test_bad_input_writes_nothing(setup, tmp_path):
-    db, areas = setup
+    db, cat = setup
     before = count(db, ParcelCheck), count(db, AuditEntry)
     empty = make_geojson(tmp_path, None)
     with pytest.raises(UserError):
-        run_check(db, empty, filename="empty.geojson", areas=areas, actor="li")
+        run_check(db, empty, filename="empty.geojson", catalog=cat, actor="li")
     points = gpd.GeoDataFrame({"name": ["p"]}, geometry=[shapely.Point(*PARK01)], crs=4490)
     with pytest.raises(UserError) as err:
         run_check(db, make_geojson(tmp_path, points, name="pts.geojson"), filename="pts.geojson",
-                  areas=areas, actor="li")
+                  catalog=cat, actor="li")
     assert err.value.code == "no_polygons"
     assert (count(db, ParcelCheck), count(db, AuditEntry)) == before
 

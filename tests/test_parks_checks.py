@@ -77,8 +77,8 @@ def test_areas_match_independent_geod_and_gk_figures():
     assert rows["gk_area_m2"].iloc[3] == pytest.approx(50 * 40 + 60 * 30, rel=1e-7)
     assert set(rows["gk_epsg"]) == {4547}
     s = parcel_summary(rows.iloc[0])
-    assert s["area_ha"] == pytest.approx(s["area_m2"] / 10_000)
-    assert s["area_mu"] == pytest.approx(s["area_m2"] * 15 / 10_000)
+    assert s["area_ha"] == pytest.approx(s["area_m2"] / 10_000, abs=5e-5)  # survey precision
+    assert s["area_mu"] == pytest.approx(s["area_m2"] * 15 / 10_000, abs=5e-3)
     assert s["gk_area_mu"] == pytest.approx(90.0, rel=1e-6)
 
 

@@ -27,9 +27,8 @@ def db(ledger_db):
 
 
 @pytest.fixture
-def layers(built_data):
-    cat = Catalog(built_data)
-    return cat.layer("parks"), cat.layer("zones")
+def cat(built_data):
+    return Catalog(built_data)
 
 
 def official_park(db, quota_ha: float | None = 10.0, area_id: str = "P") -> gpd.GeoDataFrame:
@@ -63,11 +62,11 @@ def reserve(db, parcel, **kw):
                           reason=kw.get("reason", "园区申请"))
 
 
-def test_seed_quotas_are_derived_from_the_plan_and_idempotent(db, layers):
-    parks, zones = layers
-    added = ledger.seed(db, parks, zones)
+def test_seed_quotas_are_derived_from_the_plan_and_idempotent(db, cat):
+    parks, zones = cat.layer("parks"), cat.layer("zones")
+    added = ledger.seed(db, cat)
     assert added == len(parks) + len(zones)
-    assert ledger.seed(db, parks, zones) == 0
+    assert ledger.seed(db, cat) == 0
     with db.read() as s:
         rows = {r["area_id"]: r for r in ledger.rows(s, 2013)}
         seeded = audit.entries(s, audit.AuditFilter(action="quota.seed"), limit=None)
@@ -81,20 +80,23 @@ def test_seed_quotas_are_derived_from_the_plan_and_idempotent(db, layers):
     for r in rows.values():
         if r["kind"] == "zone" or r["area_id"].startswith("park-b2"):
             assert r["quota_m2"] is None and r["basis"] == "none"
-    assert len(seeded) == added
+    # one audit line per layer version seeded, naming it and the rows it added
+    assert sorted(e.target for e in seeded) == sorted(
+        f"{layer}:{cat.layer_version(layer)}@2013" for layer in ("parks", "zones"))
+    assert sum(audit.as_dict(e)["after"]["rows"] for e in seeded) == added
 
 
-def test_reseeding_keeps_staff_figures(db, layers):
-    ledger.seed(db, *layers)
+def test_reseeding_keeps_staff_figures(db, cat):
+    ledger.seed(db, cat)
     ledger.set_quota(db, "park-01", 2013, 500_000, actor="clerk", reason="省厅下达")
-    ledger.seed(db, *layers)
+    ledger.seed(db, cat)
     with db.read() as s:
         row = next(r for r in ledger.rows(s, 2013) if r["area_id"] == "park-01")
     assert (row["quota_m2"], row["basis"], row["updated_by"]) == (500_000, "user", "clerk")
 
 
-def test_set_quota_needs_a_reason_and_is_audited(db, layers):
-    ledger.seed(db, *layers)
+def test_set_quota_needs_a_reason_and_is_audited(db, cat):
+    ledger.seed(db, cat)
     with pytest.raises(UserError) as err:
         ledger.set_quota(db, "zone-01", 2013, 1_000_000, actor="clerk", reason=" ")
     assert err.value.code == "reason_required"
@@ -109,8 +111,8 @@ def test_set_quota_needs_a_reason_and_is_audited(db, layers):
     assert err.value.code == "unknown_area"
 
 
-def test_quota_for_a_new_year_copies_the_area(db, layers):
-    ledger.seed(db, *layers)
+def test_quota_for_a_new_year_copies_the_area(db, cat):
+    ledger.seed(db, cat)
     ledger.set_quota(db, "park-02", 2014, 200_000, actor="clerk", reason="2014年指标")
     with db.read() as s:
         assert ledger.years(s) == [2013, 2014]

@@ -51,7 +51,7 @@ def test_cluster_revenue_lists_every_cluster_sourced_figures_first(catalog):
 
 
 def test_unlocated_lists_features_without_geometry(catalog):
-    u = unlocated({name: catalog.layer(name) for name in ("parks", "projects", "zones")})
+    u = unlocated(catalog, ("parks", "projects", "zones"))
     assert {"park-09", "park-16", "park-b2-5", "proj-07", "zone-08"} <= set(u["id"])
     assert "park-01" not in set(u["id"])
 

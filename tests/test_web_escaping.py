@@ -64,7 +64,7 @@ def test_verdict_map_holds_parcel_and_park_names_as_text(client, data_dir, sign_
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     tips = html_fields(page)
     assert any(ESCAPED in t and t.startswith("1. ") for t in tips)  # the parcel
-    assert any(t == ESCAPED for t in tips)  # the park it lies in
+    assert any(t == f"候选园区“{ESCAPED}”" for t in tips)  # the (candidate) park it lies in
     assert_escaped(page)
 
 
@@ -125,7 +125,8 @@ def test_check_report_csv_neutralises_formulas_and_keeps_numbers(client, sign_in
     assert r.status_code == 201
     rows = _csv_rows(client.get(r.json["links"]["csv"]).data)
     assert [rows[1][1], rows[2][1]] == ["'" + FORMULA, "'@cmd"]
-    assert float(rows[1][6]) > 0  # figures stay numbers
+    assert rows[1][rows[0].index("name")] == "'" + FORMULA  # the file's own column too
+    assert float(rows[1][rows[0].index("椭球面积(公顷) Ellipsoidal (ha)")]) > 0  # figures stay numbers
 
 
 def test_layer_download_csv_neutralises_formulas(client, data_dir):

@@ -104,6 +104,31 @@ def test_cli_export_pack_zip_with_progress(runner, tmp_path):
     assert "pages" in result.output  # the progress bar
 
 
+def _svg_text(svg: str) -> str:
+    """Every text of an SVG sheet, run together without spaces (lines wrap anywhere)."""
+    return "".join("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)).split())
+
+
+def test_exports_overview_and_cli_show_a_recorded_actual_in_place_of_the_derived_share(
+        client, sign_in, runner, tmp_path):
+    sheet = "/api/export?scope=park:park-04&format=svg&dpi=72"
+    assert "5.2 km²" not in client.get(sheet).get_data(as_text=True)
+    sign_in("planner")
+    client.post("/api/actuals", json={"area": "park-04", "year": 2013, "metric": "built_up_km2",
+                                      "value": 5.2, "source": "2013年土地变更调查"})
+    svg = _svg_text(client.get(sheet).get_data(as_text=True))
+    assert "3.13（推算）→5.2km²（有出处）" in svg and "有出处：2013年土地变更调查" in svg
+    cover = "".join(PdfReader(io.BytesIO(client.get("/api/export/pack?parks=park-04&dpi=72").data))
+                    .pages[0].extract_text().split())
+    assert "3.13（推算）→5.2（有出处）" in cover and "2013年土地变更调查" in cover
+    assert "\\u571f\\u5730\\u53d8\\u66f4" in client.get("/").get_data(as_text=True)  # 土地变更 in a popup
+    result = runner.invoke(args=["export", "map", "--scope", "park:park-04", "--format", "svg",
+                                 "--dpi", "72", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [path] = tmp_path.glob("*.svg")
+    assert "（有出处：2013年土地变更调查）" in _svg_text(path.read_text(encoding="utf-8"))
+
+
 # --- the language and name of a download ------------------------------------------------------
 
 SHEET = "/api/export?scope=province&layers=boundaries&format=svg&dpi=72"

@@ -56,8 +56,9 @@ def assert_areas_match(parcels, gdf):
     assert len(parcels) == len(gdf)
     for p, geom in zip(parcels, gdf.geometry, strict=True):
         assert p["area_m2"] == pytest.approx(geod_m2(geom), rel=1e-4)
-        assert p["area_ha"] == pytest.approx(p["area_m2"] / 10_000)
-        assert p["area_mu"] == pytest.approx(p["area_m2"] / (10_000 / 15))
+        # 公顷 and 亩 at survey precision (4 and 2 decimals)
+        assert p["area_ha"] == pytest.approx(p["area_m2"] / 10_000, abs=5e-5)
+        assert p["area_mu"] == pytest.approx(p["area_m2"] / (10_000 / 15), abs=5e-3)
         assert p["gk_area_m2"] == pytest.approx(60_000, rel=1e-6)  # laid out as 300 m × 200 m
         assert p["gk_epsg"] == 4547
 
@@ -249,10 +250,11 @@ def test_verdict_page_map_and_reports(client, clerk, tmp_path, three_parcels):
 
     report = client.get(f"{check_url}/report.csv")
     assert report.data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(report.data.decode("utf-8-sig"))))
-    assert rows[0][0] == "序号 No." and len(rows) == 5
-    assert rows[1][1] == GBK_NAMES[0]
-    assert float(rows[1][6]) == pytest.approx(geod_m2(three_parcels.geometry[0]) / 10_000, abs=1e-4)
+    rows = list(csv.DictReader(io.StringIO(report.data.decode("utf-8-sig"))))
+    assert list(rows[0])[:2] == ["序号 No.", "地块名称 Parcel"] and len(rows) == 4
+    assert rows[0]["地块名称 Parcel"] == GBK_NAMES[0]
+    assert float(rows[0]["椭球面积(公顷) Ellipsoidal (ha)"]) == pytest.approx(
+        geod_m2(three_parcels.geometry[0]) / 10_000, abs=1e-4)
     assert client.get(f"{check_url}/report.docx").status_code == 400
 
 

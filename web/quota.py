@@ -8,6 +8,7 @@ Pages under ``/quota`` (blueprint ``quota``) and JSON under ``/api/quota`` (blue
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 from pathlib import Path
@@ -28,15 +29,23 @@ from flask import (
 from core.errors import UserError
 from geo.crs import crs_label
 from geo.errors import CRSError
-from geo.units import M2_PER_HA, M2_PER_MU
+from geo.units import M2_PER_HA, M2_PER_MU, survey_areas
 from geo.vector_io import upload_workspace
+from layers.labels import attribute_text, beijing_time
 from layers.print.check_report import CRS_HOW, report_csv, report_pdf
 from layers.web.offline import map_parts
 from layers.web.parcel_map import parcel_map
 from parks import ledger
 from parks import provenance as pv
-from parks.check_records import load_check, recent_checks, run_check
-from parks.checks import VERDICT_LABELS, parcel_summary, quota_areas
+from parks.check_records import (
+    areas_around,
+    load_check,
+    located_areas,
+    located_ids,
+    recent_checks,
+    run_check,
+)
+from parks.checks import VERDICT_LABELS
 from parks.ledger import NotFound
 from store import audit
 from store.models import APPROVED, RELEASED, RESERVED
@@ -48,6 +57,7 @@ from web.auth import (
     protect_api,
     role_required,
 )
+from web.basemap import basemap_spec
 from web.context import catalog
 from web.i18n import current_lang, download_lang
 
@@ -58,6 +68,8 @@ api = Blueprint("quota_api", __name__, url_prefix="/api/quota")
 PAGE_ROWS = 300
 UNITS = {"ha": M2_PER_HA, "mu": M2_PER_MU, "m2": 1.0}
 AUDIT_PAGE = 200
+#: ledger rows a page (and an API answer) lists: a zones layer may hold a million parcels
+LEDGER_PAGE = 500
 STATUS_LABELS = {RESERVED: ("已预留", "reserved"), APPROVED: ("已批准", "approved"),
                  RELEASED: ("已释放", "released")}
 
@@ -65,20 +77,17 @@ STATUS_LABELS = {RESERVED: ("已预留", "reserved"), APPROVED: ("已批准", "a
 @bp.context_processor
 def _labels():
     return {"basis_labels": pv.LABELS, "verdict_labels": VERDICT_LABELS,
-            "status_labels": STATUS_LABELS, "crs_how": CRS_HOW}
+            "status_labels": STATUS_LABELS, "crs_how": CRS_HOW, "attribute_text": attribute_text,
+            "when": lambda utc, zone=True: beijing_time(utc, current_lang(), zone=zone),
+            "json_text": lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)}
 
 
 # ----- helpers shared by pages and API ----------------------------------------------------
 
-def _areas():
-    cat = catalog()
-    return quota_areas(cat.layer("parks"), cat.layer("zones"))
-
-
 def _sync_ledger() -> None:
-    """Give parks and zones imported since start-up their ledger rows (adds only what is missing)."""
-    cat = catalog()
-    ledger.seed(database(), cat.layer("parks"), cat.layer("zones"))
+    """Give parks and zones imported since start-up their ledger rows (adds only what is
+    missing; one query when the served versions are seeded already)."""
+    ledger.seed(database(), catalog())
 
 
 def _year(raw: str | None = None) -> int:
@@ -88,6 +97,14 @@ def _year(raw: str | None = None) -> int:
     if not re.fullmatch(r"(19|20)\d\d", raw):
         raise UserError("年度须为四位数字，如 2013。", "The year must be four digits, e.g. 2013.",
                             code="bad_parameter")
+    return int(raw)
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 10**7:
+        raise UserError("page 须为从 1 起的整数。", "page must be a whole number from 1.",
+                        code="bad_parameter")
     return int(raw)
 
 
@@ -114,10 +131,14 @@ def _run_upload_check() -> int:
     with upload_workspace() as tmp:
         path = tmp / f"upload{suffix}"
         upload.save(path)
-        return run_check(database(), path, filename=upload.filename, areas=_areas(),
+        return run_check(database(), path, filename=upload.filename, catalog=catalog(),
                          actor=current_actor(), year=_year(), crs=request.form.get("crs"),
                          encoding=request.form.get("encoding"), datum=request.form.get("datum"),
                          declared=request.form.get("park"))
+
+
+def _rounded_totals(totals: dict) -> dict:
+    return {k: survey_areas(v)["m2"] if k.endswith("_m2") else v for k, v in totals.items()}
 
 
 def _check_json(stored) -> dict:
@@ -125,8 +146,8 @@ def _check_json(stored) -> dict:
             "actor": stored.actor, "filename": stored.filename, "year": stored.result.year,
             "meta": stored.meta, "notes": [{"zh": zh, "en": en} for zh, en in stored.result.notes],
             "unreadable": stored.result.unreadable,
-            "verdict": stored.result.verdict, "totals": stored.result.totals(),
-            "parcels": [parcel_summary(row) for _, row in stored.result.rows.iterrows()],
+            "verdict": stored.result.verdict, "totals": _rounded_totals(stored.result.totals()),
+            "parcels": stored.summaries(),
             "links": {"page": url_for("quota.verdict", check_id=stored.id),
                       "pdf": url_for("quota.report", check_id=stored.id, fmt="pdf"),
                       "csv": url_for("quota.report", check_id=stored.id, fmt="csv")}}
@@ -157,16 +178,18 @@ def _decide_on_page(action, back: str):
 @bp.get("/")
 @role_required(VIEWER)
 def ledger_page():
-    year = _year()
+    year, page = _year(), _page()
     _sync_ledger()
     with database().read() as session:
-        rows = ledger.rows(session, year)
+        rows = ledger.rows(session, year, limit=LEDGER_PAGE, offset=(page - 1) * LEDGER_PAGE)
+        pages = max(1, math.ceil(ledger.count(session, year) / LEDGER_PAGE))
         years = ledger.years(session)
-    located = set(_areas()["area_id"])
-    parks = catalog().layer("parks")
+    cat = catalog()
+    located = located_ids(cat, [r["area_id"] for r in rows])
+    parks = cat.attributes("parks", ("id", "kind"))
     candidates = set(parks.loc[parks["kind"] == "candidate", "id"])
     return render_template("quota/ledger.html", rows=rows, year=year, years=years, located=located,
-                           candidates=candidates, seed=ledger.seed_rule())
+                           candidates=candidates, seed=ledger.seed_rule(), page=page, pages=pages)
 
 
 @bp.get("/areas/<area_id>")
@@ -174,7 +197,7 @@ def ledger_page():
 def area(area_id: str):
     year = _year()
     with database().read() as session:
-        row = next((r for r in ledger.rows(session, year) if r["area_id"] == area_id), None)
+        row = next(iter(ledger.rows(session, year, [area_id])), None)
         allocations = ledger.allocations(session, area_id=area_id)
     if row is None:
         raise NotFound(f"{year} 年台账中没有“{area_id}”。", f"The {year} ledger has no area '{area_id}'.",
@@ -198,7 +221,8 @@ def edit_quota(area_id: str):
 def check_form():
     with database().read() as session:
         checks = recent_checks(session)
-    return render_template("quota/check.html", areas=_areas(), form={}, error=None, checks=checks)
+    return render_template("quota/check.html", areas=located_areas(catalog()), form={}, error=None,
+                           checks=checks)
 
 
 @bp.post("/check")
@@ -210,8 +234,8 @@ def check_upload():
         with database().read() as session:
             checks = recent_checks(session)
         candidates = [(c, crs_label(c)) for c in exc.candidates] if isinstance(exc, CRSError) else []
-        return render_template("quota/check.html", areas=_areas(), form=request.form, error=exc,
-                               candidates=candidates, checks=checks), exc.status
+        return render_template("quota/check.html", areas=located_areas(catalog()), form=request.form,
+                               error=exc, candidates=candidates, checks=checks), exc.status
     return redirect(url_for("quota.verdict", check_id=check_id), code=303)
 
 
@@ -223,11 +247,11 @@ def verdict(check_id: int):
     with database().read() as session:
         reserved = {a.parcel_no: a for a in ledger.allocations(session, check_id=check_id)}
     cat = catalog()
-    m = parcel_map(rows, _areas(), lang=current_lang(), allocations=_active_allocations(),
+    m = parcel_map(rows, areas_around(cat, rows), lang=current_lang(), allocations=_active_allocations(),
                    counties=cat.boundaries("county"), tile_url=current_app.config["TILE_URL"],
-                   tile_attribution=current_app.config["TILE_ATTRIBUTION"])
-    summaries = [parcel_summary(row) for _, row in rows.iloc[:PAGE_ROWS].iterrows()]
-    return render_template("quota/verdict.html", stored=stored, summaries=summaries,
+                   tile_attribution=current_app.config["TILE_ATTRIBUTION"],
+                   tile_key=current_app.config["TILE_KEY"], basemap=basemap_spec())
+    return render_template("quota/verdict.html", stored=stored, summaries=stored.summaries(PAGE_ROWS),
                            totals=stored.result.totals(), map=map_parts(m), reserved=reserved,
                            page_rows=PAGE_ROWS)
 
@@ -243,8 +267,8 @@ def report(check_id: int, fmt: str):
     if fmt != "pdf":
         raise UserError("报告格式须为 pdf 或 csv。", "The report format must be pdf or csv.",
                             code="bad_parameter")
-    pdf = report_pdf(stored, _areas(), lang=download_lang(), allocations=_active_allocations(),
-                     data_version=catalog().data_version())
+    pdf = report_pdf(stored, areas_around(catalog(), stored.result.rows), lang=download_lang(),
+                     allocations=_active_allocations(), data_version=catalog().data_version())
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"{name}.pdf")
 
@@ -281,7 +305,8 @@ def _audit_filter() -> audit.AuditFilter:
 def audit_page():
     flt = _audit_filter()
     with database().read() as session:
-        entries = [audit.as_dict(e) for e in audit.entries(session, flt, limit=AUDIT_PAGE)]
+        entries = [audit.as_dict(e) | {"at_utc": e.at}
+                   for e in audit.entries(session, flt, limit=AUDIT_PAGE)]
     return render_template("quota/audit.html", entries=entries, flt=flt, limit=AUDIT_PAGE)
 
 
@@ -309,16 +334,20 @@ def _json_body() -> dict:
 @api.get("/ledger")
 @role_required(VIEWER)
 def api_ledger():
-    year = _year()
+    year, page = _year(), _page()
+    _sync_ledger()
     with database().read() as session:
-        rows = ledger.rows(session, year)
+        rows = ledger.rows(session, year, limit=LEDGER_PAGE, offset=(page - 1) * LEDGER_PAGE)
+        total = ledger.count(session, year)
     for r in rows:
         r["updated_at"] = r["updated_at"].isoformat(timespec="seconds") + "Z"
         for key in ("quota", "reserved", "approved", "remaining"):
             m2 = r[f"{key}_m2"]
-            r[f"{key}_ha"] = None if m2 is None else m2 / M2_PER_HA
-            r[f"{key}_mu"] = None if m2 is None else m2 / M2_PER_MU
-    return jsonify({"year": year, "areas": rows})
+            areas = {} if m2 is None else survey_areas(m2)
+            for unit in ("m2", "ha", "mu"):
+                r[f"{key}_{unit}"] = areas.get(unit)
+    return jsonify({"year": year, "page": page, "pages": max(1, math.ceil(total / LEDGER_PAGE)),
+                    "total": total, "areas": rows})
 
 
 @api.post("/check")
@@ -335,8 +364,9 @@ def api_get_check(check_id: int):
 
 
 def _allocation_json(a) -> dict:
+    areas = survey_areas(a.area_m2)
     return {"id": a.id, "area_id": a.area_id, "year": a.year, "status": a.status, "label": a.label,
-            "area_m2": a.area_m2, "area_ha": a.area_m2 / M2_PER_HA, "area_mu": a.area_m2 / M2_PER_MU,
+            "area_m2": areas["m2"], "area_ha": areas["ha"], "area_mu": areas["mu"],
             "check_id": a.check_id, "parcel_no": a.parcel_no}
 
 

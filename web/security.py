@@ -26,7 +26,7 @@ from flask.typing import ResponseReturnValue
 
 #: areas that nobody reaches without signing in, whatever their views declare (default-deny):
 #: blueprint name -> role required at least (None: any signed-in user)
-PROTECTED_BLUEPRINTS = {"quota": None, "quota_api": None, "admin": "admin"}
+PROTECTED_BLUEPRINTS = {"quota": None, "quota_api": None, "admin": "admin", "survey_api": "land_staff"}
 
 _SCRIPT_TAG = re.compile(rb"<script(?![^>]*\bnonce=)", re.IGNORECASE)
 _TILE_SUBDOMAIN = re.compile(r"^\{[a-z]\}\.")

@@ -3,12 +3,13 @@
 ``/tiles/<layer>.json`` (TileJSON 3.0.0), ``/tiles/<layer>/{z}/{x}/{y}.mvt`` (Mapbox Vector
 Tiles, gzip when accepted, 204 when empty, ETag and a year's cache for versioned URLs),
 ``/api/features/<layer>`` (search and filters) and ``/api/features/<layer>/<id>`` (one feature
-with its popup), ``/api/jobs/<id>`` (tile builds). CLI: ``flask tiles build|status``.
+with its popup), ``/api/jobs/<id>`` (tile builds; survey and supply imports, :mod:`web.survey`).
+CLI: ``flask tiles build|status``.
 """
 
 from __future__ import annotations
 
-import gzip
+import threading
 
 import click
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -23,18 +24,31 @@ from web.api import limit_arg
 from web.context import TILES, catalog, tiles
 from web.i18n import current_lang
 from web.pages import detail_url
+from web.survey import import_job
+from web.tile_response import mvt_response
 
 bp = Blueprint("tiles", __name__)
-MVT = "application/vnd.mapbox-vector-tile"
-YEAR = 365 * 24 * 3600
 FEATURE_LAYERS = tuple(info.name for info in THEMATIC)
 
 
 def init_service(app) -> None:
-    """The tile service of the app's catalog, on the configured engine."""
-    app.extensions[TILES] = make_service(app.extensions["atlas_catalog"],
-                                             engine=app.config["VECTOR_TILE_ENGINE"],
-                                             database_url=app.config["DATABASE_URL"])
+    """The tile service of the app's catalog, on the configured engine; the layers drawn from
+    tiles get their light reads (:meth:`parks.catalog.Catalog.prefetch`) in a background
+    thread, so the first overview does not wait for them."""
+    service = app.extensions[TILES] = make_service(app.extensions["atlas_catalog"],
+                                                   engine=app.config["VECTOR_TILE_ENGINE"],
+                                                   database_url=app.config["DATABASE_URL"])
+    big = [name for name in FEATURE_LAYERS if service.tiled_on_map(name)]
+    if big:
+        threading.Thread(target=_prefetch, args=(app, big), name="prefetch-layers", daemon=True).start()
+
+
+def _prefetch(app, layers: list[str]) -> None:
+    for name in layers:
+        try:
+            app.extensions["atlas_catalog"].prefetch(name)
+        except Exception:  # a request reads it again, and says what is wrong
+            app.logger.exception("reading %s ahead failed", name)
 
 
 def tiles_url(layer: str, version: str) -> str:
@@ -59,25 +73,8 @@ def tilejson_doc(layer: str):
 def tile(layer: str, z: int, x: int, y: int):
     service = tiles()
     version = request.args.get("v") or service.served(layer).version
-    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
-    etag = f"{layer}-{version}-{z}-{x}-{y}" + ("-gz" if gzip_ok else "")
-    cache = f"public, max-age={YEAR}, immutable" if "v" in request.args else "no-cache"
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-    else:
-        data = service.tile(layer, version, z, x, y)
-        if data is None:
-            response = Response(status=204)
-        elif gzip_ok:
-            response = Response(data, mimetype=MVT)
-            response.headers["Content-Encoding"] = "gzip"
-        else:
-            response = Response(gzip.decompress(data), mimetype=MVT)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = cache
-    response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Access-Control-Allow-Origin"] = "*"  # desktop GIS and other map clients
-    return response
+    return mvt_response(f"{layer}-{version}-{z}-{x}-{y}", lambda: service.tile(layer, version, z, x, y))
+
 
 
 def _feature_layer(layer: str) -> None:
@@ -106,7 +103,7 @@ def get_feature(layer: str, fid: str):
 
 @bp.get("/api/jobs/<job_id>")
 def job(job_id: str):
-    state = tiles().job(job_id)
+    state = import_job(job_id) or tiles().job(job_id)
     if state is None:
         abort(404)
     return jsonify(state)
@@ -132,7 +129,8 @@ def build_command(layers, workers):
                 bar.length = total
                 bar.update(done - bar.pos)
             meta = service.build(layer, version, workers=workers, progress=progress)
-        click.echo(f"{layer}: {meta['features']} features, detail from z{meta['detail_minzoom']}")
+        click.echo(f"{layer}: {meta['features']} features, every one from z{meta['detail_minzoom']} to "
+                   f"z{meta['maxzoom']} (maps over-zoom beyond)")
 
 
 @tiles_cli.command("status")

@@ -19,14 +19,14 @@ from matplotlib.patches import PathPatch
 
 from core.spreadsheet import safe_cell
 from geo.crs import crs_label
-from geo.units import m2_to_ha, m2_to_mu
-from layers.labels import tr
+from geo.units import SURVEY_DIGITS, m2_to_ha, m2_to_mu, survey_areas
+from layers.labels import attribute_text, beijing_time, tr
 from layers.print.fonts import props
 from layers.print.printmap import dash, polygon_path
 from layers.print.sheet import wrap
 from layers.styles import ALLOCATED_COLOUR, BASIS_DASH, LAYER_COLOURS, VERDICT_COLOURS
 from parks import provenance as pv
-from parks.checks import FAIL, VERDICT_LABELS, parcel_summary
+from parks.checks import FAIL, VERDICT_LABELS
 from parks.ledger import seed_rule
 
 A4_MM = (210.0, 297.0)
@@ -60,42 +60,49 @@ CSV_COLUMNS = (
 )
 
 
-def _summaries(stored) -> list[dict]:
-    return [parcel_summary(row) for _, row in stored.result.rows.iterrows()]
-
-
 def report_csv(stored) -> bytes:
     """Every parcel of a stored check (:class:`parks.check_records.StoredCheck`) and a totals
-    row, as UTF-8 CSV with a byte-order mark (so spreadsheet programs open the Chinese right);
-    texts from the file that a spreadsheet would run as formulas are written as text."""
+    row, as UTF-8 CSV with a byte-order mark (so spreadsheet programs open the Chinese right).
+    The file's own columns (BSM, DKBH, 权利人 …) follow the parcel's name under their own
+    headers; areas are at survey precision; texts from the file that a spreadsheet would run as
+    formulas are written as text."""
+    attribute_columns = [str(c) for c in stored.result.attributes.columns]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"{zh} {en}" for _, zh, en in CSV_COLUMNS])
-    for s in _summaries(stored):
-        s = s | {"area_name": s["area_name_zh"] or "", "verdict": f"{s['verdict_zh']} {s['verdict_en']}",
-                 "reasons": "；".join(f"{r['zh']} {r['en']}" for r in s["reasons"])}
-        writer.writerow([_csv_value(s.get(key)) for key, _, _ in CSV_COLUMNS])
+
+    def write(cells: list, attributes: list) -> None:
+        writer.writerow(cells[:2] + attributes + cells[2:])
+
+    write([f"{zh} {en}" for _, zh, en in CSV_COLUMNS], [safe_cell(c) for c in attribute_columns])
+    blank = [""] * len(attribute_columns)
+
+    def cells(row: dict) -> list:
+        return [_csv_value(key, row.get(key)) for key, _, _ in CSV_COLUMNS]
+
+    for s in stored.summaries():
+        write(cells(s | {"area_name": s["area_name_zh"] or "",
+                         "verdict": f"{s['verdict_zh']} {s['verdict_en']}",
+                         "reasons": "；".join(f"{r['zh']} {r['en']}" for r in s["reasons"])}),
+              [safe_cell(attribute_text(s["attributes"].get(c))) for c in attribute_columns])
     totals = stored.result.totals()
     total_row = {"no": "合计 total", "label": f"{totals['parcels']}",
-                 "area_m2": totals["area_m2"], "area_ha": m2_to_ha(totals["area_m2"]),
-                 "area_mu": m2_to_mu(totals["area_m2"]), "gk_area_m2": totals["gk_area_m2"],
-                 "gk_area_ha": m2_to_ha(totals["gk_area_m2"]), "gk_area_mu": m2_to_mu(totals["gk_area_m2"]),
-                 "outside_m2": totals["outside_m2"], "outside_ha": m2_to_ha(totals["outside_m2"]),
-                 "overlap_m2": totals["overlap_m2"], "overlap_ha": m2_to_ha(totals["overlap_m2"]),
                  "verdict": "{} {}".format(*VERDICT_LABELS[totals["verdict"]])}
+    for key in ("area", "gk_area", "outside", "overlap"):
+        for unit, value in survey_areas(totals[f"{key}_m2"]).items():
+            total_row[f"{key}_{unit}"] = value
     for (zh, en), record in zip(stored.result.unreadable_lines(), stored.result.unreadable, strict=True):
-        unreadable = {"label": f"文件第 {record['row']} 条记录 record {record['row']}",
-                      "verdict": "{} {}".format(*VERDICT_LABELS[FAIL]), "reasons": f"{zh} {en}"}
-        writer.writerow([_csv_value(unreadable.get(key)) for key, _, _ in CSV_COLUMNS])
-    writer.writerow([_csv_value(total_row.get(key)) for key, _, _ in CSV_COLUMNS])
+        write(cells({"label": f"文件第 {record['row']} 条记录 record {record['row']}",
+                     "verdict": "{} {}".format(*VERDICT_LABELS[FAIL]), "reasons": f"{zh} {en}"}), blank)
+    write(cells(total_row), blank)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _csv_value(value):
+def _csv_value(key: str, value):
+    """A cell: areas at survey precision by their unit (``…_m2``, ``…_ha``, ``…_mu``)."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1e12 else repr(value)
+        return f"{value:.{SURVEY_DIGITS.get(key.rsplit('_', 1)[-1], 4)}f}"
     return safe_cell(value)
 
 
@@ -140,32 +147,62 @@ class _Page:
         self.pdf.savefig(self.fig)
 
 
+#: the map frame takes in the whole park a parcel lies in when the park is at most this wide
+WHOLE_AREA_MAX_M = 15_000.0
+#: parks and zones named in the map legend; more are drawn but not listed
+LEGEND_AREAS = 5
+
+
+def _frame(parcels: gpd.GeoDataFrame, home: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The parcels, and the whole boundary of the parks/zones they lie in when it fits."""
+    minx, miny, maxx, maxy = parcels.total_bounds
+    if not home.empty:
+        hx0, hy0, hx1, hy1 = home.total_bounds
+        if max(hx1 - hx0, hy1 - hy0) <= WHOLE_AREA_MAX_M:
+            minx, miny, maxx, maxy = min(minx, hx0), min(miny, hy0), max(maxx, hx1), max(maxy, hy1)
+    pad = max(maxx - minx, maxy - miny) * 0.12 + 150
+    return minx - pad, miny - pad, maxx + pad, maxy + pad
+
+
 def _draw_map(ax, rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, allocations, lang: str) -> None:
-    """Parcels on the parks/zones near them, in the parcels' own GK zone (metres)."""
+    """Parcels on the parks/zones around them, in the parcels' own GK zone (metres), with a
+    legend naming each park or zone drawn, a scale bar and a north arrow."""
+    from matplotlib.patches import Patch
+
     epsg = int(rows["gk_epsg"].iloc[0])
     parcels = rows.to_crs(epsg)
-    minx, miny, maxx, maxy = parcels.total_bounds
-    pad = max(maxx - minx, maxy - miny) * 0.35 + 200
-    box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-    for kind, layer in (("zone", "zones"), ("park", "parks")):
-        near = areas[areas["kind"] == kind].to_crs(epsg).cx[box[0]:box[2], box[1]:box[3]]
-        for basis, group in near.groupby("geom_basis"):
-            path = polygon_path(group.geometry.values)
-            if path is not None:
-                colour = LAYER_COLOURS[layer]
-                ax.add_patch(PathPatch(path, facecolor=colour, alpha=0.12, edgecolor="none"))
-                ax.add_patch(PathPatch(path, facecolor="none", edgecolor=colour, linewidth=1.2,
-                                       linestyle=dash(BASIS_DASH.get(basis))))
+    areas_gk = areas.to_crs(epsg)
+    box = _frame(parcels, areas_gk[areas_gk["area_id"].isin(set(rows["area_id"].dropna()))])
+    handles = []
+    near = areas_gk.cx[box[0]:box[2], box[1]:box[3]].sort_values("kind", ascending=False)
+    for area in near.itertuples():
+        path = polygon_path([area.geometry])
+        if path is None:
+            continue
+        colour = LAYER_COLOURS[{"zone": "zones", "park": "parks"}[area.kind]]
+        style = dash(BASIS_DASH.get(area.geom_basis))
+        ax.add_patch(PathPatch(path, facecolor=colour, alpha=0.10, edgecolor="none"))
+        ax.add_patch(PathPatch(path, facecolor="none", edgecolor=colour, linewidth=1.2, linestyle=style))
+        name = area.name_zh if lang == "zh" else area.name_en
+        schematic = tr(lang, "（示意范围，非红线）", " (schematic, not a red line)")
+        handles.append(Patch(facecolor="none", edgecolor=colour, linestyle=style, linewidth=1.2,
+                             label=name + (schematic if area.geom_basis == pv.SCHEMATIC else "")))
+    handles = handles[-LEGEND_AREAS:]  # parks are drawn after zones: a long list drops zones first
     if allocations is not None and not allocations.empty:
         near = allocations.to_crs(epsg).cx[box[0]:box[2], box[1]:box[3]]
         path = polygon_path(near.geometry.values) if not near.empty else None
         if path is not None:
             ax.add_patch(PathPatch(path, facecolor=ALLOCATED_COLOUR, alpha=0.35, edgecolor=ALLOCATED_COLOUR))
+            handles.append(Patch(facecolor=ALLOCATED_COLOUR, alpha=0.35,
+                                 label=tr(lang, "已预留/批准的地块", "Parcels already reserved/approved")))
     for verdict, group in parcels.groupby("verdict"):
         path = polygon_path(group.geometry.values)
         if path is not None:
             colour = VERDICT_COLOURS[verdict]
             ax.add_patch(PathPatch(path, facecolor=colour, alpha=0.45, edgecolor=colour, linewidth=1))
+            handles.insert(0, Patch(facecolor=colour, alpha=0.45, edgecolor=colour,
+                                    label=tr(lang, "核查地块：", "Checked parcel: ")
+                                    + tr(lang, *VERDICT_LABELS[verdict])))
     if len(parcels) <= 60:
         points = parcels.geometry.representative_point()
         for no, pt in zip(parcels["no"], points, strict=True):
@@ -178,6 +215,9 @@ def _draw_map(ax, rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, allocations, 
     _scale_bar(ax, box, lang)
     ax.text(0.97, 0.95, "N\n↑", transform=ax.transAxes, ha="center", va="top", fontproperties=props(9))
     ax.text(0.01, 0.01, crs_label(epsg), transform=ax.transAxes, fontproperties=props(6), color="#555555")
+    ax.legend(handles=handles, loc="upper left", prop=props(6.5), title=tr(lang, "图例", "Legend"),
+                  title_fontproperties=props(7, weight="bold"), framealpha=0.9, borderpad=0.5,
+                  alignment="left")
 
 
 def _scale_bar(ax, box, lang: str) -> None:
@@ -205,7 +245,7 @@ TABLE = (  # (header zh, header en, width mm, cell)
     ("高斯平面 公顷", "GK planar ha", 18, lambda s, lang: _fmt(s["gk_area_ha"])),
     ("区域外 公顷", "Outside ha", 16, lambda s, lang: _fmt(s["outside_ha"])),
     ("剩余 前→后 公顷", "Left before→after ha", 28,
-     lambda s, lang: f"{_fmt(s['before_ha'], 2)}→{_fmt(s['after_ha'], 2)}"),
+     lambda s, lang: f"{_fmt(s['before_ha'])}→{_fmt(s['after_ha'])}"),
     ("结论", "Verdict", 22, lambda s, lang: ""),
 )
 
@@ -219,7 +259,7 @@ def report_pdf(stored, areas: gpd.GeoDataFrame, *, lang: str = "zh", allocations
                data_version: str = "") -> bytes:
     """The PDF report of a stored check (:class:`parks.check_records.StoredCheck`)."""
     result = stored.result
-    summaries = _summaries(stored)
+    summaries = stored.summaries(PDF_MAX_PARCELS)
     totals = result.totals()
     buf = io.BytesIO()
     footer = (f"{tr(lang, '河南省战略性新兴产业地图', 'Henan SEI Atlas')} · "
@@ -230,7 +270,7 @@ def report_pdf(stored, areas: gpd.GeoDataFrame, *, lang: str = "zh", allocations
         page = _Page(pdf, footer)
         page.line(tr(lang, "地块用地指标核查报告", "Parcel land-use quota check"), 16, weight="bold", gap=3)
         page.line(f"{tr(lang, '核查编号', 'Check')} #{stored.id} · "
-                  f"{stored.created_at:%Y-%m-%d %H:%M} UTC · {tr(lang, '核查人', 'by')} {stored.actor}", 8.5)
+                  f"{beijing_time(stored.created_at, lang)} · {tr(lang, '核查人', 'by')} {stored.actor}", 8.5)
         verdict = totals["verdict"]
         page.y += 1
         page.fig.patches.append(_verdict_box(page, verdict))
@@ -254,26 +294,65 @@ def report_pdf(stored, areas: gpd.GeoDataFrame, *, lang: str = "zh", allocations
         page.y += 4
         page.line(tr(lang, "逐块结果", "Parcel by parcel"), 10, weight="bold", gap=2)
         _table_header(page, lang)
-        for s in summaries[:PDF_MAX_PARCELS]:
-            reasons = [r["zh"] if lang == "zh" else r["en"] for r in s["reasons"]]
-            lines = sum(len(wrap(r, (A4_MM[0] - 2 * MARGIN_MM - 12) / (7 * 0.3528))) for r in reasons)
+        for s in summaries:
+            attributes = " · ".join(f"{k} {attribute_text(v)}" for k, v in s["attributes"].items())
+            notes = [r["zh"] if lang == "zh" else r["en"] for r in s["reasons"]]
+            lines = sum(len(wrap(r, (A4_MM[0] - 2 * MARGIN_MM - 12) / (7 * 0.3528)))
+                        for r in [attributes, *notes] if r)
             if page.room() < 6 + lines * 3.3:
                 page.close(pages)
                 pages += 1
                 page = _Page(pdf, footer)
                 _table_header(page, lang)
             _table_row(page, s, lang)
-            for r in reasons:
+            if attributes:
+                page.para(attributes, 7, indent=12, color="#1f3a5f")
+            for r in notes:
                 page.para("· " + r, 7, indent=12, color="#444444")
             page.y += 1.2
-        if len(summaries) > PDF_MAX_PARCELS:
-            page.para(tr(lang, f"仅列出前 {PDF_MAX_PARCELS} 块，全部 {len(summaries)} 块见 CSV 报告。",
+        if totals["parcels"] > PDF_MAX_PARCELS:
+            page.para(tr(lang, f"仅列出前 {PDF_MAX_PARCELS} 块，全部 {totals['parcels']} 块见 CSV 报告。",
                          f"Only the first {PDF_MAX_PARCELS} parcels are listed; the CSV report has all "
-                         f"{len(summaries)}."), 8)
+                         f"{totals['parcels']}."), 8)
         page.y += 2
         page.para(_method_note(lang), 7, color="#555555")
+        if page.room() < SIGN_OFF_MM:
+            page.close(pages)
+            pages += 1
+            page = _Page(pdf, footer)
+        _sign_off(page, lang)
         page.close(pages)
     return buf.getvalue()
+
+
+#: height of the sign-off block: review opinion box, then 经办人 / 审核人 / 日期
+SIGN_OFF_MM = 44.0
+
+
+def _sign_off(page: _Page, lang: str) -> None:
+    """The block a land office signs before filing: review opinion, 经办人, 审核人, 日期."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    width = A4_MM[0] - 2 * MARGIN_MM
+    page.y += 4
+    page.line(tr(lang, "审核意见", "Review opinion"), 9, weight="bold", gap=1.5)
+    left, top = page._xy(MARGIN_MM, page.y)
+    page.fig.patches.append(Rectangle((left, top - 18 / A4_MM[1]), width / A4_MM[0], 18 / A4_MM[1],
+                                      transform=page.fig.transFigure, facecolor="none",
+                                      edgecolor="#888888", linewidth=0.6, figure=page.fig))
+    page.y += 26
+    fields = (("经办人", "Prepared by"), ("审核人", "Reviewed by"), ("日期", "Date"))
+    step = width / len(fields)
+    label_mm = 24 if lang == "en" else 17  # room for the field name before its line
+    for i, (zh, en) in enumerate(fields):
+        x = MARGIN_MM + i * step
+        page.text(x, page.y - 3.2, f"{tr(lang, zh, en)}{tr(lang, '：', ':')}", 9)
+        x0, y0 = page._xy(x + label_mm, page.y)
+        x1, _ = page._xy(x + step - 6, page.y)
+        page.fig.lines.append(Line2D([x0, x1], [y0, y0], transform=page.fig.transFigure,
+                                     color="#222222", linewidth=0.6, figure=page.fig))
+    page.y += 4
 
 
 def _verdict_box(page: _Page, verdict: str):
@@ -299,7 +378,8 @@ def _meta_lines(stored, lang: str) -> list[tuple[str, str]]:
     if meta.get("datum"):
         lines.append((tr(lang, "坐标转换", "Datum conversion"), f"{meta['datum']} → CGCS2000"))
     if meta.get("declared"):
-        lines.append((tr(lang, "申报园区", "Applied for"), meta["declared"]))
+        lines.append((tr(lang, "申报园区", "Applied for"),
+                      tr(lang, *meta["declared_name"]) if meta.get("declared_name") else meta["declared"]))
     if meta.get("name_preview"):
         lines.append((tr(lang, "名称预览", "Names"), "、".join(map(str, meta["name_preview"][:6]))))
     return lines
@@ -332,7 +412,7 @@ def _totals_line(totals: dict, lang: str) -> str:
 
 
 def _method_note(lang: str) -> str:
-    now = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    now = beijing_time(datetime.now(timezone.utc), lang)
     return tr(lang, "面积说明：椭球面积为 CGCS2000（GRS80 椭球）上的面积，作为核算依据；高斯平面面积为"
                     "地块所在 3° 高斯–克吕格投影带中的平面面积，供与测绘成果对照。"
                     f"1 公顷 = 10,000 m²，1 亩 = 666.67 m²。生成时间 {now}。",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
@@ -23,7 +24,18 @@ from matplotlib.patches import Rectangle
 from core.errors import UserError
 from geo.area import HENAN_EQUAL_AREA
 from geo.crs import CGCS2000, transform_geoms
-from layers.labels import basis_label, city, num, pick, precision_label, tr
+from layers.labels import (
+    actuals_note,
+    basis_label,
+    city,
+    field_basis,
+    figure_pair,
+    num,
+    pick,
+    precision_label,
+    recorded_actuals,
+    tr,
+)
 from layers.print import fonts, furniture, printmap
 from layers.print.placement import place_labels
 from layers.print.render import (
@@ -31,16 +43,17 @@ from layers.print.render import (
     PLAN_TITLE,
     Rendered,
     build_figure,
+    credits,
     data_date,
-    fit_frame,
     load,
     save,
     symbol_boxes,
 )
+from layers.print.scope import fit_frame
 from layers.print.sheet import SheetOptions, parse_options, wrap
 from layers.styles import LAYER_COLOURS
 from parks import summary
-from parks.boundaries import CREDIT_EN, CREDIT_ZH
+from parks.actuals import with_actuals
 from parks.catalog import Catalog
 from parks.provenance import PRECISIONS
 from parks.sources import PARK_SLOTS, plan_target
@@ -98,38 +111,54 @@ def choose(parks, ids: tuple[str, ...] | None):
 
 # --- cover ---------------------------------------------------------------------------------
 
-def _pair(row, a: str, b: str) -> str:
-    return f"{num(row[a])} → {num(row[b])}"
+#: the cover's figure columns: 2012 and 2013 fields
+FIGURES = (("a12_km2", "a13_km2"), ("rev12_yi", "rev13_yi"), ("inv12_yi", "inv13_yi"))
 
 
-def _cover_rows(located, unlocated, unidentified, lang: str) -> list[list[str]]:
+def column_bases(parks) -> dict[tuple[str, str], str | None]:
+    """Per figure column, the one basis of every figure in it, or None when they differ (a
+    recorded actual among derived shares): then each cell names its own."""
+    rows = parks.to_dict("records")
+    return {(a, b): (only.pop() if len(only := {field_basis(r, f) for r in rows for f in (a, b)}) == 1
+                     else None) for a, b in FIGURES}
+
+
+def _pair(row, a: str, b: str, lang: str, shared: str | None) -> str:
+    """'3.13 → 4.06', with each year's basis when the column has no single one."""
+    if shared:
+        return f"{num(row[a])} → {num(row[b])}"
+    return figure_pair(row, a, b, "", lang)
+
+
+def _cover_rows(located, unlocated, unidentified, lang: str, bases: dict) -> list[list[str]]:
+    def figures(row, each: str = "") -> list[str]:
+        return [each + _pair(row, a, b, lang, bases[(a, b)]) for a, b in FIGURES]
+
     rows = []
     for page, row in enumerate(located.to_dict("records"), start=2):
         rows.append([str(page), pick(row, "name", lang), city(row["city"] or "", lang) or "—",
-                     pick(row, "ind", lang), precision_label(row["loc_prec"], lang),
-                     _pair(row, "a12_km2", "a13_km2"), _pair(row, "rev12_yi", "rev13_yi"),
-                     _pair(row, "inv12_yi", "inv13_yi")])
+                     pick(row, "ind", lang), precision_label(row["loc_prec"], lang), *figures(row)])
     for row in unlocated.to_dict("records"):
         rows.append([tr(lang, "无图（未定位）", "no sheet (unlocated)"), pick(row, "name", lang), "—",
-                     pick(row, "ind", lang), precision_label("unlocated", lang),
-                     _pair(row, "a12_km2", "a13_km2"), _pair(row, "rev12_yi", "rev13_yi"),
-                     _pair(row, "inv12_yi", "inv13_yi")])
+                     pick(row, "ind", lang), precision_label("unlocated", lang), *figures(row)])
     if len(unidentified):
-        first = unidentified.iloc[0]
+        first = unidentified.iloc[0].to_dict()
         slots = f"{int(unidentified['slot'].min())}–{int(unidentified['slot'].max())}"
         rows.append([tr(lang, "无图", "no sheet"),
                      tr(lang, f"第{slots}个名额（{len(unidentified)}个，名单未公开）",
                         f"Slots {slots} ({len(unidentified)}; list not public)"),
-                     "—", "—", "—", tr(lang, "每个 ", "each ") + _pair(first, "a12_km2", "a13_km2"),
-                     tr(lang, "每个 ", "each ") + _pair(first, "rev12_yi", "rev13_yi"),
-                     tr(lang, "每个 ", "each ") + _pair(first, "inv12_yi", "inv13_yi")])
+                     "—", "—", "—", *figures(first, tr(lang, "每个 ", "each "))])
     return rows
 
 
 def cover_figure(located, unlocated, unidentified, boundaries: dict, sheet: SheetOptions, version: str,
                  made: datetime, data_day) -> Figure:
-    """The cover: what the pack is, a table of the parks with their derived figures and basis."""
+    """The cover: what the pack is, a table of the parks with their figures and basis (derived
+    shares, or recorded actuals in their place, listed with their sources)."""
     lang, s = sheet.lang, sheet.scale
+    chosen = pd.concat([located, unlocated, unidentified])
+    bases = column_bases(chosen)
+    recorded = [text for row in chosen.to_dict("records") for text in recorded_actuals(row, lang, named=True)]
     fig = Figure(figsize=sheet.size_inches, dpi=sheet.dpi, facecolor="white")
     FigureCanvasAgg(fig)
     w, h = sheet.paper_mm
@@ -139,24 +168,37 @@ def cover_figure(located, unlocated, unidentified, boundaries: dict, sheet: Shee
                              tr(lang, f"依据{PLAN_TITLE[0]}；{made:%Y-%m-%d} 制",
                                 f"After the {PLAN_TITLE[1]}; made {made:%Y-%m-%d}"))
     furniture.title_block(fig, sheet, (m, h - m - 24 * s, w - 2 * m, 24 * s), head)
+    figures = (tr(lang, "各园区数字为规划总数的平均分摊（推算），不是统计数据。",
+                  "per-park figures are even shares of the plan's totals (derived), not statistics.")
+               if not recorded else
+               tr(lang, "各园区数字除注明的实际数字外，为规划总数的平均分摊（推算），不是统计数据。",
+                  "per-park figures, apart from the actual figures marked, are even shares of the "
+                  "plan's totals (derived), not statistics."))
     warning = tr(lang, f"{PARK_SLOTS}个省级示范园区的官方名单未公开。本册所列为根据方案与公开资料推断的"
-                       "候选园区，均未经确认；园区范围为示意，各园区数字为规划总数的平均分摊（推算），不是统计数据。",
+                       "候选园区，均未经确认；园区范围为示意，",
                  f"The official list of the {PARK_SLOTS} provincial demonstration parks is not public. "
                  "The parks in this pack are candidates inferred from the plan and public sources, "
-                 "none confirmed; extents are schematic and per-park figures are even shares of the "
-                 "plan's totals (derived), not statistics.")
+                 "none confirmed; extents are schematic and ") + figures
     furniture.text_box(fig, sheet, (m, h - m - 35 * s, w - 2 * m, 10 * s),
                        [data_statement(located, unlocated, lang)], 9.0, "cover-statement")
     furniture.text_box(fig, sheet, (m, h - m - 48 * s, w - 2 * m, 12 * s), [warning], 8.0, "cover-warning",
                        colour="#8c1c2c")
     table_top = h - m - 50 * s
     table_h = _cover_table(fig, sheet, (m, 40 * s, w - 2 * m, table_top - 40 * s),
-                           _cover_rows(located, unlocated, unidentified, lang))
-    top = table_top - table_h - 6 * s
+                           _cover_rows(located, unlocated, unidentified, lang, bases), bases)
+    top = table_top - table_h - 3 * s
+    if recorded:  # the sources of the actual figures in the table, right below it
+        note = actuals_note(recorded, lang)
+        size = 6.5
+        lines = len(wrap(note, (w - 2 * m) / s * furniture.PT_PER_MM / size))
+        height = lines * size * 1.38 / furniture.PT_PER_MM * s + s
+        top -= height
+        furniture.text_box(fig, sheet, (m, top, w - 2 * m, height), [note], size, "cover-actuals")
+    top -= 3 * s
     if top - 40 * s > 60 * s:
         _locator(fig, sheet, (m, 40 * s, w - 2 * m, top - 40 * s), boundaries, located)
     furniture.text_box(fig, sheet, (m, 14 * s, w - 2 * m, 24 * s),
-                       [plan_note(lang), tr(lang, CREDIT_ZH, CREDIT_EN),
+                       [plan_note(lang), credits(lang),
                         tr(lang, f"数据版本 {version}（数据日期 {data_day:%Y-%m-%d}）· {APP_NAME}",
                            f"Data version {version} (data date {data_day:%Y-%m-%d}) · {APP_NAME}")],
                        6.5, "footer", colour=furniture.MUTED)
@@ -187,16 +229,23 @@ def plan_note(lang: str) -> str:
               f"total ÷ {n} (derived).")
 
 
-def _cover_table(fig, sheet: SheetOptions, box, rows: list[list[str]]) -> float:
-    """The parks as a table from the top of ``box``; returns the height it took (mm)."""
+def _cover_table(fig, sheet: SheetOptions, box, rows: list[list[str]], bases: dict) -> float:
+    """The parks as a table from the top of ``box``; returns the height it took (mm). A figure
+    column's heading names its basis when every figure in it shares one (``bases``)."""
     lang, s = sheet.lang, sheet.scale
     ax = furniture.axes_mm(fig, box, sheet, "cover-table")
-    basis = basis_label("derived", lang)
+
+    def years(fields) -> str:
+        basis = bases[fields]
+        return "2012→2013" + (tr(lang, f"（{basis_label(basis, lang)}）", f" ({basis_label(basis, lang)})")
+                              if basis else "")
+
+    area, revenue, investment = (years(f) for f in FIGURES)
     head = [tr(lang, "页", "Page"), tr(lang, "园区（候选）", "Park (candidate)"), tr(lang, "所在市", "City"),
             tr(lang, "主导产业", "Industry"), tr(lang, "位置精度", "Location precision"),
-            tr(lang, f"建成面积 km²\n2012→2013（{basis}）", f"Built-up km²\n2012→2013 ({basis})"),
-            tr(lang, f"主营业务收入 亿元\n2012→2013（{basis}）", f"Revenue 100M yuan\n2012→2013 ({basis})"),
-            tr(lang, f"投资 亿元\n2012→2013（{basis}）", f"Investment 100M yuan\n2012→2013 ({basis})")]
+            tr(lang, f"建成面积 km²\n{area}", f"Built-up km²\n{area}"),
+            tr(lang, f"主营业务收入 亿元\n{revenue}", f"Revenue 100M yuan\n{revenue}"),
+            tr(lang, f"投资 亿元\n{investment}", f"Investment 100M yuan\n{investment}")]
     widths = (0.07, 0.24, 0.08, 0.13, 0.12, 0.12, 0.12, 0.12)
     size, line = 6.6, 6.6 * 1.35 / furniture.PT_PER_MM * s
     xs = [sum(widths[:i]) * box[2] for i in range(len(widths))]
@@ -248,11 +297,12 @@ def _locator(fig, sheet: SheetOptions, box, boundaries: dict, located) -> None:
 # --- the pack ------------------------------------------------------------------------------
 
 def render_pack(catalog: Catalog, options: PackOptions, *, progress: Callable[[str], None] | None = None,
-                made: datetime | None = None) -> Rendered:
+                made: datetime | None = None, actuals: pd.DataFrame | None = None) -> Rendered:
     """Cover plus one sheet per located candidate, as a PDF or a zip of PNGs; ``progress`` is
-    called with each finished page's name (for a progress bar)."""
+    called with each finished page's name (for a progress bar). Recorded ``actuals``
+    (:func:`parks.actuals.load`) replace the parks' derived figures on the cover and sheets."""
     made = made or datetime.now().astimezone()
-    parks = catalog.layer("parks")
+    parks = with_actuals(catalog.layer("parks"), actuals)
     located, unlocated, unidentified = choose(parks, options.parks)
     version, day = catalog.data_version(), data_date(catalog)
     boundaries = {level: catalog.boundaries(level, 500.0) for level in ("province", "city")}
@@ -263,7 +313,7 @@ def render_pack(catalog: Catalog, options: PackOptions, *, progress: Callable[[s
     def sheets():
         for park_id in located["id"]:
             sheet = replace(options.sheet, scope=f"park:{park_id}")
-            fig, info = build_figure(load(catalog, sheet), sheet, made)
+            fig, info = build_figure(load(catalog, sheet, actuals), sheet, made)
             yield park_id, fig, info
 
     title = tr(options.sheet.lang, "示范园区候选招商图册", "Candidate parks pitch pack")

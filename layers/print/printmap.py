@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
@@ -28,7 +29,10 @@ from layers.styles import (
     BOUNDARY_STYLE,
     FOOTPRINT_FILL_OPACITY,
     LAYER_COLOURS,
+    PLACE_COLOURS,
     PRECISION_MARKER,
+    RIVER_COLOUR,
+    WATER_COLOUR,
     colour_for,
     ramp_colour,
 )
@@ -43,6 +47,12 @@ CLUSTER_CELL_MM = 8.0
 #: label priority per layer (lower is placed first)
 LABEL_PRIORITY = {"parks": 1, "zones": 2, "foxconn": 4, "clusters": 5, "projects": 6}
 CITY_PRIORITY = 0
+#: basemap place names per rank (1 city, 2 county, 3 town): (font size, dot radius, 0 for none),
+#: and label priority (cities after the parks' and zones' labels, the others after every layer)
+PLACE_LOOK = {1: (7.0, 1.8), 2: (6.5, 0), 3: (5.6, 1.1)}
+PLACE_PRIORITY = {1: 3, 2: 8, 3: 9}
+#: rivers at least this long (km) are drawn a little wider
+MAJOR_RIVER_KM = 300.0
 LAND = "#f6f4ee"
 #: matplotlib draws in points; Leaflet line weights are pixels
 PT_PER_LINE_PX = 0.6
@@ -175,6 +185,77 @@ def draw_boundaries(canvas: MapCanvas, boundaries: dict, focus=None) -> None:
         outside = shapely.difference(frame, transform_geoms(focus, CGCS2000, canvas.crs))
         ax.add_artist(PathPatch(polygon_path([outside]), fc="white", ec="none", alpha=0.55, zorder=4,
                                gid="outside-mask"))
+
+
+def draw_water(canvas: MapCanvas, rivers, lakes) -> None:
+    """The basemap's rivers and lakes in the frame, light blue over the land tint and under
+    every boundary and thematic layer; rivers longer than :data:`MAJOR_RIVER_KM` a little wider."""
+    frame = canvas.frame_lonlat
+    lakes = lakes[lakes.intersects(frame)]
+    path = polygon_path(canvas.project(lakes)) if len(lakes) else None
+    if path is not None:
+        canvas.ax.add_artist(PathPatch(path, fc=WATER_COLOUR, ec=RIVER_COLOUR, lw=0.3 * canvas.scale,
+                                       zorder=0.6, gid="basemap-lakes"))
+    rivers = rivers[rivers.intersects(frame)]
+    if not len(rivers):
+        return
+    parts, index = shapely.get_parts(canvas.project(rivers), return_index=True)
+    coords, owner = shapely.get_coordinates(parts, return_index=True)
+    lines = np.split(coords, np.flatnonzero(np.diff(owner)) + 1)
+    major = rivers["length_km"].to_numpy(float)[index] >= MAJOR_RIVER_KM
+    canvas.ax.add_collection(LineCollection(
+        lines, colors=RIVER_COLOUR, linewidths=np.where(major, 0.9, 0.5) * canvas.scale, zorder=0.5,
+        capstyle="round", joinstyle="round", gid="basemap-rivers"), autolim=False)
+
+
+def place_names(canvas: MapCanvas, places, max_rank: int, *, focus=None, counties=None) -> None:
+    """Ask for the names of the basemap's places up to ``max_rank`` in the frame, in the sheet's
+    language: cities and towns beside a dot at their point; counties centred in the part of
+    their area (``counties``, the county boundaries) the frame shows, so a park sheet names the
+    counties it lies in (a county's point is not always its seat either). Towns only inside
+    ``focus`` (a city's outline) when given. A name the sheet already gives a bigger place (济源
+    the city and the county) is given once. Cities are placed after the parks and zones, the
+    others after every layer."""
+    places = places[places["rank"] <= max_rank]
+    if counties is not None and max_rank >= 2:
+        places = _county_points(places, counties, canvas.frame_lonlat)
+    places = canvas.visible(places)
+    if focus is not None:
+        places = places[(places["rank"] < 3) | places.intersects(focus)]
+    places = places.assign(label=[pick(row, "name", canvas.lang) for row in places.to_dict("records")])
+    places = places.sort_values("rank", kind="stable").drop_duplicates("label")
+    if not len(places):
+        return
+    xy = shapely.get_coordinates(canvas.project(places))
+    for (x, y), row in zip(xy, places.to_dict("records"), strict=True):
+        rank = int(row["rank"])
+        size, dot = PLACE_LOOK[rank]
+        canvas.labels.append(LabelRequest(
+            x, y, row["label"], PLACE_PRIORITY[rank], (dot or 6) * canvas.scale,
+            canvas.label_style(size, PLACE_COLOURS[rank], halo=False), centred=not dot,
+            far=rank == 1, gid=f"label-place-{row['kind']}", marked=bool(dot)))
+
+
+def _county_points(places, counties, frame):
+    """``places`` with each county's point moved into the part of its area inside ``frame``."""
+    areas = counties[counties.intersects(frame)]
+    county = (places["kind"] == "county").to_numpy()
+    inside = gpd.sjoin(places[county][["geometry"]], areas[["geometry"]], predicate="within")
+    inside = inside[~inside.index.duplicated()]
+    moved = places.copy()
+    visible = shapely.intersection(areas.geometry.loc[inside["index_right"]].to_numpy(), frame)
+    moved.loc[inside.index, "geometry"] = shapely.point_on_surface(visible)
+    return moved
+
+
+def draw_place_dots(canvas: MapCanvas, placed: list[LabelRequest]) -> None:
+    """The dots of the basemap places whose names were placed."""
+    marked = [r for r in placed if r.marked]
+    if marked:
+        canvas.ax.scatter([r.x for r in marked], [r.y for r in marked],
+                          s=[(2 * r.radius_pt) ** 2 for r in marked],
+                          fc=[r.style["color"] for r in marked],
+                          ec="white", lw=0.4 * canvas.scale, zorder=5, gid="basemap-places")
 
 
 def area_labels(canvas: MapCanvas, areas, *, size: float = 7.5, colour: str = "#777777",

@@ -10,25 +10,42 @@ records the data version and the time it was made (PNG text chunks, PDF info dic
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from geo.crs import CGCS2000, transform_geoms
-from layers.labels import city, layer_title, missing, num, tr
+from layers.labels import (
+    actuals_note,
+    basis_label,
+    city,
+    field_basis,
+    figure_pair,
+    layer_title,
+    missing,
+    num,
+    recorded_actuals,
+    tr,
+)
 from layers.legend import keyed_sections
-from layers.print import furniture, printmap
+from layers.print import furniture, locator, printmap
 from layers.print.placement import place_labels
-from layers.print.scope import Scope, resolve_scope
+from layers.print.scope import Scope, fit_frame, resolve_scope
 from layers.print.sheet import SheetOptions
 from layers.styles import LAYER_COLOURS, NO_VALUE_COLOUR, PRECISION_MARKER, SEQUENTIAL_RAMP
+from parks import provenance as pv
 from parks import summary
+from parks.actuals import FIGURE_RANK, with_actuals
+from parks.basemap import ATTRIBUTION as BASEMAP_CREDIT
+from parks.basemap import KINDS as BASEMAP_KINDS
+from parks.basemap import read_basemap
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import THEMATIC, Catalog
 from parks.sources import PARK_SLOTS, plan_target
@@ -37,9 +54,12 @@ PLAN_TITLE = ("《河南省推动科技创新培育战略性新兴产业专项�
               "Henan plan to promote S&T innovation and cultivate strategic emerging industries "
               "(2012-11-01)")
 APP_NAME = "Henan SEI Atlas / 河南省战略性新兴产业地图"
-#: county names (Chinese only: the data has no English ones) are printed on city and park
-#: sheets, and on province sheets narrower than this (metres)
-COUNTY_NAMES_BELOW_M = 250_000
+#: the basemap names counties and towns on city, park and cluster sheets, and on province sheets
+#: narrower than this (metres); wider, only cities
+TOWN_NAMES_BELOW_M = 250_000
+#: boundary simplification of the locator inset, metres (a few hundred metres are far below a
+#: pixel of an inset showing the whole province)
+LOCATOR_TOLERANCE_M = 500.0
 
 
 @dataclass
@@ -54,6 +74,9 @@ class SheetData:
     data_version: str
     data_date: date
     theme: dict = field(default_factory=dict)
+    locator: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # province and cities, for the inset
+    #: places, rivers, lakes near the sheet, and the county areas the county names go in
+    basemap: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,8 +100,9 @@ def _clip(gdf: gpd.GeoDataFrame, lonlat_box) -> gpd.GeoDataFrame:
     return gdf[gdf.geometry.notna() & gdf.intersects(lonlat_box)]
 
 
-def load(catalog: Catalog, options: SheetOptions) -> SheetData:
-    """Resolve the scope and read the layers, boundaries and theme figures the sheet needs."""
+def load(catalog: Catalog, options: SheetOptions, actuals: pd.DataFrame | None = None) -> SheetData:
+    """Resolve the scope and read the layers, boundaries and theme figures the sheet needs;
+    recorded ``actuals`` (:func:`parks.actuals.load`) replace the parks' derived figures."""
     scope = resolve_scope(catalog, options)
     window = shapely.box(*options.bbox) if options.bbox else scope.extent
     reach = shapely.envelope(window).buffer(0.6)  # generous: the frame is widened to the paper
@@ -87,15 +111,25 @@ def load(catalog: Catalog, options: SheetOptions) -> SheetData:
                       for level in ("province", "city", "county")}
     else:
         boundaries = {"province": catalog.boundaries("province", scope.tolerance_m)}
-    layers = {name: catalog.layer(name) for name in options.layers if name != "boundaries"}
-    parks, clusters = catalog.layer("parks"), catalog.layer("clusters")
+    layer_parks, clusters = catalog.layer("parks"), catalog.layer("clusters")
+    parks = with_actuals(layer_parks, actuals)
+    layers = {name: parks if name == "parks" else catalog.layer(name)
+              for name in options.layers if name != "boundaries"}
+    if scope.kind == "park":
+        scope = replace(scope, feature=parks[parks["id"] == scope.key].iloc[0].to_dict())
     theme = {}
     if options.theme == "revenue":
-        theme = summary.revenue_by_city(parks, catalog.boundaries("city", scope.tolerance_m or 100.0))
+        theme = summary.revenue_by_city(layer_parks, catalog.boundaries("city", scope.tolerance_m or 100.0),
+                                        actuals=actuals)
     elif options.theme == "builtup":
-        theme = summary.built_up(parks)
+        theme = summary.built_up(layer_parks, actuals=actuals)
+    locator = {} if scope.kind == "province" else \
+        {level: catalog.boundaries(level, LOCATOR_TOLERANCE_M) for level in ("province", "city")}
+    basemap = {kind: _clip(read_basemap(kind), reach) for kind in BASEMAP_KINDS}
+    basemap["counties"] = boundaries["county"] if "county" in boundaries else \
+        _clip(catalog.boundaries("county", scope.tolerance_m or LOCATOR_TOLERANCE_M), reach)  # county names
     return SheetData(scope, boundaries, layers, parks, clusters, catalog.data_version(),
-                     data_date(catalog), theme)
+                     data_date(catalog), theme, locator, basemap)
 
 
 # --- texts ---------------------------------------------------------------------------------
@@ -123,11 +157,10 @@ def subtitle(data: SheetData, options: SheetOptions) -> str:
                         "parks shown are unconfirmed candidates with schematic extents"))
     if data.scope.kind == "park" and data.scope.feature:
         f = data.scope.feature
-        parts.append(tr(lang, f"推算建成面积 {num(f['a12_km2'])}→{num(f['a13_km2'])} km²，"
-                              f"主营业务收入 {num(f['rev12_yi'])}→{num(f['rev13_yi'])} 亿元"
-                              "（2012→2013，推算）",
-                        f"derived built-up area {num(f['a12_km2'])}→{num(f['a13_km2'])} km², revenue "
-                        f"{num(f['rev12_yi'])}→{num(f['rev13_yi'])} × 100M yuan (2012→2013, derived)"))
+        area = figure_pair(f, "a12_km2", "a13_km2", "km²", lang)
+        revenue = figure_pair(f, "rev12_yi", "rev13_yi", tr(lang, "亿元", "× 100M yuan"), lang)
+        parts.append(tr(lang, f"2012→2013 年建成面积 {area}，主营业务收入 {revenue}",
+                        f"2012→2013: built-up area {area}, revenue {revenue}"))
     if data.scope.kind == "cluster" and data.scope.feature:
         f = data.scope.feature
         if missing(f.get("rev_yi")):
@@ -163,26 +196,28 @@ def notes(data: SheetData, options: SheetOptions, displaced: bool, aggregated: d
                       f"circles of {built13} km² ÷ {n}."))
     if options.theme == "revenue":
         plan = data.theme["plan"]
-        out.append(tr(lang, f"收入：各市数值＝该市已定位候选园区的推算主营业务收入之和（2013年规划"
-                            f"{num(plan[2013])}亿元÷{n}＝{num(plan[2013] / n)}亿元/园区）；紫色圆圈为"
-                            "有出处的集群公开数字（面积与数值成比例，年份见标注）。",
-                      f"Revenue: each city = sum of the derived main-business revenue of its located "
-                      f"candidate parks (2013 plan {num(plan[2013])} ÷ {n} = {num(plan[2013] / n)} "
-                      "× 100M yuan per park); purple circles are sourced cluster figures (area to "
-                      "scale, year as labelled)."))
+        out.append(tr(lang, f"收入：各市数值＝该市已定位候选园区的主营业务收入之和（推算值为 2013年规划"
+                            f"{num(plan[2013])}亿元÷{n}＝{num(plan[2013] / n)}亿元/园区，有记录的实际数字"
+                            "替代推算值）；紫色圆圈为有出处的集群公开数字（面积与数值成比例，年份见标注）。",
+                      f"Revenue: each city = sum of the main-business revenue of its located candidate "
+                      f"parks (derived: 2013 plan {num(plan[2013])} ÷ {n} = {num(plan[2013] / n)} "
+                      "× 100M yuan per park, unless an actual figure is recorded); purple circles are "
+                      "sourced cluster figures (area to scale, year as labelled)."))
     if options.theme == "builtup":
         plan = data.theme["plan"]
         out.append(tr(lang, f"建成面积：规划 2012 年 {n} 个园区合计突破 {num(plan[2012])} km²，2013 年 "
-                            f"{num(plan[2013])} km² 以上；各园区为推算值（÷{n}），所以符号大小相同。",
+                            f"{num(plan[2013])} km² 以上；各园区为推算值（÷{n}，符号大小相同），"
+                            "有记录的实际数字替代推算值。",
                       f"Built-up area: the plan states over {num(plan[2012])} km² for the {n} parks in "
                       f"2012 and at least {num(plan[2013])} km² in 2013; per-park values are derived "
-                      f"(÷ {n}), so every symbol has the same size."))
+                      f"(÷ {n}, so symbols have the same size) unless an actual figure is recorded."))
     cell = f"{printmap.CLUSTER_CELL_MM:g}"
     for name, count in (aggregated or {}).items():
         out.append(tr(lang, f"{layer_title(name, lang)}：{count:,} 个要素按 {cell} 毫米格网聚合显示，"
                             "圆内数字为该格要素数。",
                       f"{layer_title(name, lang)}: {count:,} features, counted in "
                       f"{cell} mm cells; each circle shows its number of features."))
+    out.extend(filter(None, [actuals_note(recorded_notes(data, options), lang)]))
     if displaced:
         out.append(tr(lang, "位置相同或很近的符号已略微错开，以便都能看见。",
                       "Symbols at the same or nearby places are spread slightly so each stays visible."))
@@ -191,9 +226,41 @@ def notes(data: SheetData, options: SheetOptions, displaced: bool, aggregated: d
     return out
 
 
+#: the parks' figures each kind of sheet shows
+SHOWN_FIGURES = {"park": ("a12_km2", "a13_km2", "rev12_yi", "rev13_yi"),
+                 "builtup": ("a12_km2", "a13_km2"), "revenue": ("rev12_yi", "rev13_yi")}
+
+
+def recorded_notes(data: SheetData, options: SheetOptions) -> list[str]:
+    """The recorded actual figures the sheet shows in place of derived ones, each with its
+    park and source."""
+    lang = options.lang
+    if data.scope.kind == "park" and data.scope.feature:
+        rows, fields = [data.scope.feature], SHOWN_FIGURES["park"]
+    elif options.theme in SHOWN_FIGURES:
+        rows = summary.slot_groups(data.parks)["located"].to_dict("records")
+        fields = SHOWN_FIGURES[options.theme]
+    else:
+        return []
+    return [text for row in rows for text in recorded_actuals(row, lang, fields, named=len(rows) > 1)]
+
+
+def bases_of(parks, column: str, lang: str) -> str:
+    """The bases of the located parks' figures in ``column`` ('推算、有出处')."""
+    located = summary.slot_groups(parks)["located"]
+    bases = sorted({field_basis(row, column) for row in located.to_dict("records")},
+                   key=lambda basis: FIGURE_RANK.get(basis, 0))
+    return tr(lang, "、", ", ").join(basis_label(b, lang) for b in bases) or basis_label(pv.DERIVED, lang)
+
+
+def credits(lang: str) -> str:
+    """The credit line of every sheet: boundaries and the basemap's sources and licences."""
+    return tr(lang, f"{CREDIT_ZH}；{BASEMAP_CREDIT[0]}", f"{CREDIT_EN}; {BASEMAP_CREDIT[1]}")
+
+
 def footer_lines(data: SheetData, options: SheetOptions, made: datetime) -> list[str]:
     lang = options.lang
-    return [tr(lang, CREDIT_ZH, CREDIT_EN),
+    return [credits(lang),
             tr(lang, f"数据版本 {data.data_version}（数据日期 {data.data_date:%Y-%m-%d}）"
                      f"· 制图 {made:%Y-%m-%d %H:%M} · {APP_NAME}",
                f"Data version {data.data_version} (data date {data.data_date:%Y-%m-%d}) · made "
@@ -210,8 +277,10 @@ def _precision_of(item: dict) -> set[str]:
             (item.get("radius"), item.get("fill_opacity"), item.get("dash"))}
 
 
-def legend_for(options: SheetOptions, theme_info: dict, drawn: dict) -> list[tuple[str, list[dict]]]:
-    """The screen legend's sections, keeping only what this sheet shows, plus the theme's keys."""
+def legend_for(options: SheetOptions, theme_info: dict, drawn: dict, parks: gpd.GeoDataFrame
+               ) -> list[tuple[str, list[dict]]]:
+    """The screen legend's sections, keeping only what this sheet shows, plus the theme's keys
+    (naming the bases of the ``parks``' figures they show)."""
     lang = options.lang
     sections = []
     for key, title, items in keyed_sections(lang):
@@ -228,13 +297,14 @@ def legend_for(options: SheetOptions, theme_info: dict, drawn: dict) -> list[tup
         if items:
             sections.append((title, items))
     if options.theme == "revenue":
-        sections.insert(0, _revenue_keys(options, theme_info))
+        sections.insert(0, _revenue_keys(options, theme_info, bases_of(parks, "rev13_yi", options.lang)))
     elif options.theme == "builtup":
-        sections.insert(0, _builtup_keys(options, theme_info["plan"]))
+        bases = (bases_of(parks, col, options.lang) for col in ("a12_km2", "a13_km2"))
+        sections.insert(0, _builtup_keys(options, theme_info["plan"], *bases))
     return sections
 
 
-def _revenue_keys(options: SheetOptions, info: dict) -> tuple[str, list[dict]]:
+def _revenue_keys(options: SheetOptions, info: dict, bases: str) -> tuple[str, list[dict]]:
     lang, vmax, smax = options.lang, info["vmax"], info["smax"]
     unit = tr(lang, "亿元", "× 100M yuan")
     step = vmax / len(SEQUENTIAL_RAMP) if vmax else 0
@@ -248,37 +318,27 @@ def _revenue_keys(options: SheetOptions, info: dict) -> tuple[str, list[dict]]:
                      "edge": "white", "radius_pt": r * options.scale, "row_mm": 2 * r / furniture.PT_PER_MM,
                      "label": tr(lang, f"集群收入 {num(value)} 亿元（有出处）",
                                  f"cluster revenue {num(value)} × 100M yuan (sourced)")})
-    return tr(lang, "2013 年推算园区收入（按市）", "2013 derived park revenue by city"), keys
+    return tr(lang, f"2013 年园区收入（按市；{bases}）", f"2013 park revenue by city ({bases})"), keys
 
 
-def _builtup_keys(options: SheetOptions, plan: dict) -> tuple[str, list[dict]]:
+def _builtup_keys(options: SheetOptions, plan: dict, bases12: str, bases13: str) -> tuple[str, list[dict]]:
     """The 2013 key circle stands for BUILTUP_REF_KM2; the 2012 disc inside it keeps the plan's
     2012 : 2013 ratio, as every park's derived figures do."""
-    lang, colour = options.lang, LAYER_COLOURS["parks"]
+    lang, colour, ref = options.lang, LAYER_COLOURS["parks"], num(printmap.BUILTUP_REF_KM2)
     r13 = float(printmap.builtup_radius_pt([printmap.BUILTUP_REF_KM2], 1)[0])
     r12 = float(printmap.builtup_radius_pt([printmap.BUILTUP_REF_KM2 * plan[2012] / plan[2013]], 1)[0])
     keys = [{"kind": "circle", "colour": colour, "fill_opacity": 0.75, "edge": "none",
              "radius_pt": r12 * options.scale,
-             "label": tr(lang, "2012 年建成面积（推算）", "built-up area 2012 (derived)")},
+             "label": tr(lang, f"2012 年建成面积（{bases12}）", f"built-up area 2012 ({bases12})")},
             {"kind": "circle", "colour": colour, "fill_opacity": 0.12, "dash": "3 2",
              "radius_pt": r13 * options.scale, "row_mm": 2 * r13 / furniture.PT_PER_MM,
-             "label": tr(lang, f"2013 年建成面积（推算）；此圆＝{num(printmap.BUILTUP_REF_KM2)} km²",
-                         f"built-up area 2013 (derived); this circle = {num(printmap.BUILTUP_REF_KM2)} km²")}]
+             "label": tr(lang, f"2013 年建成面积（{bases13}）；此圆＝{ref} km²",
+                         f"built-up area 2013 ({bases13}); this circle = {ref} km²")}]
     return tr(lang, "示范园区候选建成面积（圆面积与数值成比例）",
               "Candidate parks' built-up area (circle area to scale)"), keys
 
 
 # --- the sheet -----------------------------------------------------------------------------
-
-def fit_frame(extent_xy: tuple, box_mm: tuple, pad: float) -> tuple[float, float, float, float]:
-    """Widen projected bounds (x0, y0, x1, y1) to the frame's proportions, with ``pad`` margin."""
-    x0, y0, x1, y1 = extent_xy
-    w, h = (x1 - x0) * (1 + 2 * pad), (y1 - y0) * (1 + 2 * pad)
-    aspect = box_mm[2] / box_mm[3]
-    w, h = max(w, h * aspect), max(h, w / aspect)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
-
 
 def symbol_boxes(ax, renderer, symbols) -> list[Bbox]:
     if not symbols:
@@ -316,6 +376,8 @@ def build_figure(data: SheetData, options: SheetOptions, made: datetime) -> tupl
     if options.theme == "revenue":
         theme_info = printmap.draw_revenue_theme(canvas, data.theme, data.boundaries["city"], data.clusters)
     printmap.draw_boundaries(canvas, data.boundaries, scope.focus if scope.kind == "city" else None)
+    if data.basemap:
+        printmap.draw_water(canvas, data.basemap["rivers"], data.basemap["lakes"])
     for name, gdf in data.layers.items():
         if not (options.theme == "builtup" and name == "parks"):  # the theme draws the parks
             themed = options.theme == "revenue" and name == "clusters"  # the theme labels them
@@ -324,18 +386,25 @@ def build_figure(data: SheetData, options: SheetOptions, made: datetime) -> tupl
     if options.theme == "builtup":
         printmap.draw_builtup_theme(canvas, data.parks)
         theme_info = data.theme
-    if "boundaries" in options.layers and "city" in data.boundaries:
-        printmap.area_labels(canvas, data.boundaries["city"])
-        if options.lang == "zh" and (scope.kind != "province" or (x1 - x0) < COUNTY_NAMES_BELOW_M):
-            printmap.area_labels(canvas, data.boundaries["county"], size=6.0, colour="#8a8a8a",
-                                 priority=8, gid="label-county")
+    if data.basemap:
+        province_wide = scope.kind == "province" and (x1 - x0) >= TOWN_NAMES_BELOW_M
+        printmap.place_names(canvas, data.basemap["places"], max_rank=1 if province_wide else 3,
+                             focus=scope.focus if scope.kind == "city" else None,
+                             counties=data.basemap["counties"])
 
     renderer = fig.canvas.get_renderer()
     obstacles = symbol_boxes(ax, renderer, canvas.symbols)
+    if data.locator:
+        inset = locator.place(canvas, options, boxes["map"], data.locator["province"].geometry.iloc[0],
+                              scope.focus)
+        obstacles.append(locator.draw(fig, options, inset, data.locator, canvas.frame_lonlat))
     placed, dropped = place_labels(ax, renderer, canvas.labels, obstacles)
+    left_out = {id(req) for req in dropped}
+    printmap.draw_place_dots(canvas, [req for req in canvas.labels if id(req) not in left_out])
 
     furniture.title_block(fig, options, boxes["header"], head)
-    furniture.draw_legend(fig, options, boxes["legend"], legend_for(options, theme_info, canvas.drawn))
+    legend = legend_for(options, theme_info, canvas.drawn, data.parks)
+    furniture.draw_legend(fig, options, boxes["legend"], legend)
     sheet_notes = notes(data, options, canvas.displaced, canvas.aggregated)
     furniture.text_box(fig, options, boxes["notes"], sheet_notes, 6.3, "notes",
                        heading=tr(options.lang, "说明与数据依据", "Notes, sources and basis"))
@@ -370,7 +439,7 @@ def _metadata(fmt: str, info: dict, data: SheetData, options: SheetOptions, made
     description = (f"{info['title']} — scope {options.scope}, theme {options.theme}, layers "
                    f"{','.join(options.layers)}; data version {data.data_version} "
                    f"({data.data_date:%Y-%m-%d}); made {made.isoformat(timespec='seconds')}; "
-                   f"fictional data: {fictional}. {CREDIT_EN}.")
+                   f"fictional data: {fictional}. {credits('en')}.")
     if fmt == "png":
         return {"Title": info["title"], "Description": description, "Software": APP_NAME,
                 "Creation Time": made.isoformat(timespec="seconds"), "DataVersion": data.data_version,
@@ -382,7 +451,7 @@ def _metadata(fmt: str, info: dict, data: SheetData, options: SheetOptions, made
                 "CreationDate": made}
     return {"Title": info["title"], "Description": description, "Date": made.isoformat(timespec="seconds"),
             "Identifier": f"data_version={data.data_version}", "Source": APP_NAME,
-            "Creator": APP_NAME, "Rights": CREDIT_EN}
+            "Creator": APP_NAME, "Rights": credits("en")}
 
 
 def filename(options: SheetOptions, ext: str | None = None) -> str:
@@ -418,6 +487,8 @@ def render_data(data: SheetData, options: SheetOptions, *, made: datetime | None
                     metadata | info | {"data_version": data.data_version}, gids, pixel_of)
 
 
-def render(catalog: Catalog, options: SheetOptions, *, made: datetime | None = None) -> Rendered:
-    """The sheet ``options`` asks for, from ``catalog``'s current data."""
-    return render_data(load(catalog, options), options, made=made)
+def render(catalog: Catalog, options: SheetOptions, *, made: datetime | None = None,
+           actuals: pd.DataFrame | None = None) -> Rendered:
+    """The sheet ``options`` asks for, from ``catalog``'s current data and the recorded
+    ``actuals`` (:func:`parks.actuals.load`)."""
+    return render_data(load(catalog, options, actuals), options, made=made)

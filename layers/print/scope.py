@@ -119,3 +119,13 @@ def resolve_scope(catalog: Catalog, options: SheetOptions) -> Scope:
     home = cities[cities["name_zh"] == row["city"]]
     extent = home.geometry.iloc[0] if len(home) else _buffer_lonlat(row.geometry, 4 * PARK_CONTEXT_M)
     return Scope(kind, key, name, extent, None, crs, 0.0, note, feature)
+
+
+def fit_frame(extent_xy: tuple, box_mm: tuple, pad: float) -> tuple[float, float, float, float]:
+    """Widen projected bounds (x0, y0, x1, y1) to the frame's proportions, with ``pad`` margin."""
+    x0, y0, x1, y1 = extent_xy
+    w, h = (x1 - x0) * (1 + 2 * pad), (y1 - y0) * (1 + 2 * pad)
+    aspect = box_mm[2] / box_mm[3]
+    w, h = max(w, h * aspect), max(h, w / aspect)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2

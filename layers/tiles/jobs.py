@@ -2,23 +2,20 @@
 
 A build runs as its own process (``python -m layers.tiles.jobs``), so the web workers keep
 serving and a restart of the server does not stop it. Its state is a small JSON file beside the
-tile store, ``<store>/<layer>/<version>.job.json`` (state, steps done of total, current step),
-written atomically, so every app worker — and ``flask tiles status`` — sees the same progress.
-Only one build of a version runs at a time: the state file is claimed with ``O_EXCL``.
+tile store, ``<store>/<layer>/<version>.job.json`` (:mod:`store.jobs`: state, steps done of
+total, current step), so every app worker — and ``flask tiles status`` — sees the same
+progress. Only one build of a version runs at a time.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from core.processes import is_alive
-
-RUNNING, DONE, FAILED = "running", "done", "failed"
+from store import jobs as job_files
+from store.jobs import DONE, FAILED, RUNNING
 
 
 def job_id(layer: str, version: str) -> str:
@@ -41,49 +38,22 @@ def state_path(store_dir: Path, layer: str, version: str) -> Path:
 
 
 def read_state(store_dir: Path, layer: str, version: str) -> dict | None:
-    try:
-        state = json.loads(state_path(store_dir, layer, version).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    if state.get("state") == RUNNING and not is_alive(state.get("pid")):
-        state = {**state, "state": FAILED, "error": "the build process ended without finishing"}
-    return {"id": job_id(layer, version), "layer": layer, "version": version, **state}
+    state = job_files.read_state(state_path(store_dir, layer, version))
+    return None if state is None else {"id": job_id(layer, version), "layer": layer, "version": version,
+                                       **state}
 
 
 def write_state(store_dir: Path, layer: str, version: str, **state) -> None:
-    path = state_path(store_dir, layer, version)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({**state, "updated": time.time()}), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _claim(store_dir: Path, layer: str, version: str) -> bool:
-    """Take the right to build ``version`` (False when a live build has it already)."""
-    path = state_path(store_dir, layer, version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    current = read_state(store_dir, layer, version)
-    if current and current["state"] in (RUNNING, DONE):
-        return False
-    if current:  # a failed or dead build: try again
-        path.unlink(missing_ok=True)
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        return False
-    return True
+    job_files.write_state(state_path(store_dir, layer, version), **state)
 
 
 def start(store_dir: Path, layer: str, version: str, *, env: dict[str, str], workers: int = 2) -> dict:
     """Start building ``layer`` at ``version`` in a background process unless a build of it
     runs already; returns the job's state. ``env`` carries the engine's settings
     (``SEI_ATLAS_TILE_*``), never secrets on the command line."""
-    if _claim(store_dir, layer, version):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "layers.tiles.jobs", layer, version, "--workers", str(workers)],
-            env={**os.environ, **env}, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        write_state(store_dir, layer, version, state=RUNNING, pid=process.pid, done=0, total=1,
-                    step="start", started=time.time())
+    path = state_path(store_dir, layer, version)
+    if job_files.claim(path):
+        job_files.spawn(path, "layers.tiles.jobs", [layer, version, "--workers", str(workers)], env=env)
     return read_state(store_dir, layer, version)
 
 

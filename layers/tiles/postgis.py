@@ -2,7 +2,8 @@
 
 Each layer version is loaded once into a table of its own (Web Mercator geometry and anchor
 point, GiST indexes on both) plus a table of its counted clusters per zoom, computed by the same
-rule as the embedded engine (:mod:`layers.tiles.rule`), so both engines put the same features
+rule as the embedded engine (:mod:`layers.tiles.rule`), with the same fields
+(:mod:`layers.tiles.frame`) and the same data max zoom, so both engines put the same features
 and the same counts into a tile. ``tile_layers`` records every loaded version and which one is
 *current*: every app server sharing the database serves that one, so a layer imported through
 one server is served by all of them without a restart.
@@ -31,7 +32,8 @@ REGISTRY = """CREATE TABLE IF NOT EXISTS tile_layers (
     layer TEXT NOT NULL, version TEXT NOT NULL, table_name TEXT NOT NULL, meta TEXT NOT NULL,
     is_current BOOLEAN NOT NULL DEFAULT FALSE, created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (layer, version))"""
-SQL_TYPES = {"Number": "double precision", "Boolean": "boolean", "String": "text"}
+#: column types by the frame's dtype kind: integers stay integers in the tiles, as GDAL writes them
+SQL_TYPES = {"i": "bigint", "u": "bigint", "f": "double precision", "b": "boolean"}
 #: one tile of a layer table or of its clusters table (``where`` narrows clusters to the zoom)
 TILE_SQL = ("SELECT ST_AsMVT(m, %(name)s, %(extent)s, 'geom') FROM ("
             "SELECT ST_AsMVTGeom(t.geom, b.env, %(extent)s, %(buffer)s, true) AS geom{columns} "
@@ -96,14 +98,15 @@ class PostGISEngine:
         frame = tile_frame(gdf)
         xy = rule.anchor_points(frame)
         detail_zoom = rule.detail_minzoom(xy, maxzoom)
-        meta = tileset_metadata(frame, layer, detail_zoom, maxzoom)
+        meta = tileset_metadata(frame, layer, detail_zoom, rule.data_maxzoom(detail_zoom, maxzoom))
         cluster_zooms = range(rule.MINZOOM, detail_zoom)
         total = 3 + len(cluster_zooms)
         fields = field_types(frame)
         name = table_name(layer, version)
         table, clusters = sql.Identifier(name), sql.Identifier(name + "_c")
-        columns = sql.SQL("").join(sql.SQL("{} {}, ").format(sql.Identifier(c), sql.SQL(SQL_TYPES[kind]))
-                                   for c, kind in fields.items())
+        columns = sql.SQL("").join(
+            sql.SQL("{} {}, ").format(sql.Identifier(c), sql.SQL(SQL_TYPES.get(frame[c].dtype.kind, "text")))
+            for c in fields)
         names = sql.SQL("").join(sql.SQL("{}, ").format(sql.Identifier(c)) for c in fields)
         raw = self.engine.raw_connection()
         try:

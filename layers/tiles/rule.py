@@ -1,12 +1,20 @@
 """What a vector tile holds at each zoom: the thinning rule.
 
-From a layer's *detail zoom* up to :data:`MAXZOOM` every feature is in every tile it touches,
-with its id and the attributes the map needs. The detail zoom is the lowest zoom at which no
+From a layer's *detail zoom* up every feature is in every tile it touches, with its id and the
+attributes the map needs (:mod:`layers.tiles.frame`). The detail zoom is the lowest zoom at which no
 tile would hold more than :data:`MAX_FEATURES_PER_TILE` features (a tile of that size still
 draws in a few milliseconds). Below it, features are not dropped but *counted*: each tile is
 cut into a grid of :data:`CELL_PX`-pixel cells, and every non-empty cell becomes one point at the
 mean position of its features, carrying ``count`` (and ``label``, its text). The map draws those
 as clusters with their counts, so every feature is accounted for at every zoom.
+
+Detail tiles are built from the detail zoom up to the layer's *data max zoom* only
+(:func:`data_maxzoom`); clients draw the zooms above it from those tiles, scaled up
+("over-zoom"), as TileJSON's ``maxzoom`` tells them. A big layer stops at
+:data:`DATA_MAXZOOM`: a z12 tile's 4096 units are ~2 m apart in Henan, finer than any parcel edge
+anyone checks on a web map, and every zoom above it would cost as much GDAL work as the detail
+zoom itself (1M parcels: about two CPU minutes a zoom). A small layer — one whose features
+are all in its tiles from :data:`MINZOOM` — keeps every zoom to :data:`MAXZOOM`: they cost nothing.
 
 Positions are representative points in Web Mercator metres (EPSG:3857).
 """
@@ -19,6 +27,8 @@ import pandas as pd
 import shapely
 
 MINZOOM, MAXZOOM = 6, 14
+#: where big layers' tiles stop (the map over-zooms them to MAXZOOM and beyond)
+DATA_MAXZOOM = 12
 #: boundaries fill every tile of the province: their tiles stop at this zoom and the map
 #: over-zooms them (a z10 tile still resolves ~10 m), which keeps their build under a second
 BOUNDARY_MAXZOOM = 10
@@ -36,13 +46,26 @@ def anchor_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.get_coordinates(points)
 
 
+def _grid(values: np.ndarray, cells: int) -> np.ndarray:
+    """Integer position of each of ``values`` (metres from the world's west or north edge) in a
+    grid of ``cells`` across the world."""
+    return np.clip((values // (2 * HALF_WORLD_M / cells)).astype(np.int64), 0, cells - 1)
+
+
+def tile_columns(xy: np.ndarray, zoom: int) -> np.ndarray:
+    """The tile column (XYZ ``x``) of each point at ``zoom``."""
+    return _grid(xy[:, 0] + HALF_WORLD_M, 1 << zoom)
+
+
+def column_edge(column: int, zoom: int) -> float:
+    """The west edge of tile column ``column`` at ``zoom``, Web Mercator metres."""
+    return column * 2 * HALF_WORLD_M / (1 << zoom) - HALF_WORLD_M
+
+
 def _cell_index(xy: np.ndarray, zoom: int, cells_per_tile: int) -> np.ndarray:
     """Integer cell (column, row) of each point in a grid of ``cells_per_tile`` per tile side."""
     cells = (2 ** zoom) * cells_per_tile
-    size = 2 * HALF_WORLD_M / cells
-    col = np.clip(((xy[:, 0] + HALF_WORLD_M) // size).astype(np.int64), 0, cells - 1)
-    row = np.clip(((HALF_WORLD_M - xy[:, 1]) // size).astype(np.int64), 0, cells - 1)
-    return col * cells + row
+    return _grid(xy[:, 0] + HALF_WORLD_M, cells) * cells + _grid(HALF_WORLD_M - xy[:, 1], cells)
 
 
 def max_per_tile(xy: np.ndarray, zoom: int) -> int:
@@ -58,6 +81,14 @@ def detail_minzoom(xy: np.ndarray, maxzoom: int = MAXZOOM) -> int:
         if max_per_tile(xy, zoom) <= MAX_FEATURES_PER_TILE:
             return zoom
     return maxzoom
+
+
+def data_maxzoom(detail_zoom: int, maxzoom: int = MAXZOOM) -> int:
+    """The highest zoom whose tiles are built: ``maxzoom`` for a small layer (every feature from
+    :data:`MINZOOM`), else :data:`DATA_MAXZOOM` — or the detail zoom, when that is higher."""
+    if detail_zoom == MINZOOM:
+        return maxzoom
+    return min(maxzoom, max(detail_zoom, DATA_MAXZOOM))
 
 
 def clusters(xy: np.ndarray, zoom: int) -> gpd.GeoDataFrame:

@@ -49,6 +49,20 @@ class UnknownTileVersion(UserError):
                          f"Layer {layer} has no tiles of version {version}.", code="unknown_version")
 
 
+class BeyondDataMaxZoom(UserError):
+    """A tile above the layer's data max zoom: clients draw those zooms from the max zoom's
+    tiles (TileJSON ``maxzoom``, OGC ``tileMatrixSetLimits``), so there is no such tile."""
+
+    status = 404
+
+    def __init__(self, layer: str, z: int, maxzoom: int):
+        super().__init__(f"图层 {layer} 的切片只到第 {maxzoom} 级（数据最大级别）；"
+                         f"第 {z} 级请由第 {maxzoom} 级切片放大显示（过缩放）。",
+                         f"Layer {layer} has tiles up to zoom {maxzoom} (its data max zoom); "
+                         f"draw zoom {z} from the zoom {maxzoom} tiles (over-zoom).",
+                         code="beyond_data_maxzoom", details={"maxzoom": maxzoom})
+
+
 class TilesBuilding(UserError):
     """The layer's first tile set is still being built (nothing older to serve meanwhile)."""
 
@@ -169,7 +183,11 @@ class TileService:
     # ----- tiles --------------------------------------------------------------------------------
 
     def tile(self, layer: str, version: str, z: int, x: int, y: int) -> bytes | None:
-        """The gzip-compressed tile, or None when it holds nothing (or lies outside the zooms)."""
+        """The gzip-compressed tile, or None when it holds nothing (or lies under the min zoom).
+
+        Above the data max zoom: :class:`BeyondDataMaxZoom` (404), as OGC API – Tiles asks for
+        tiles outside the tileset's limits; an empty tile (204) there would tell a client that
+        ignored the limits that the place holds nothing."""
         self.check_layer(layer)
         if not (0 <= x < (1 << z) and 0 <= y < (1 << z)):
             raise UserError("切片行列号超出该级别范围。", "Tile column or row out of range for its zoom.",
@@ -177,7 +195,9 @@ class TileService:
         meta = self.engine.ready(layer, version)
         if not meta:
             raise UnknownTileVersion(layer, version)
-        if not rule.MINZOOM <= z <= meta["maxzoom"]:
+        if z > meta["maxzoom"]:
+            raise BeyondDataMaxZoom(layer, z, meta["maxzoom"])
+        if z < rule.MINZOOM:
             return None
         return self.engine.tile(layer, version, z, x, y)
 

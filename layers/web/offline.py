@@ -48,11 +48,13 @@ class OfflineMap(folium.Map):
         MapFurniture(scale=control_scale).add_to(self)
 
 
-def add_tile_layer(m: folium.Map, url: str, attribution: str, name: str) -> None:
-    """The optional online/intranet tile layer (config ``TILE_URL``); nothing when ``url`` is empty."""
+def add_tile_layer(m: folium.Map, url: str, attribution: str, name: str, *, key: str = "") -> None:
+    """The optional raster basemap (config ``TILE_URL``, e.g. 天地图 or an intranet XYZ/WMTS
+    service); nothing when ``url`` is empty. ``key`` (``TILE_KEY``) fills the URL's ``{key}``,
+    as Leaflet fills a template's placeholders from the layer's options."""
     if url:
         folium.TileLayer(tiles=url, attr=attribution or url, name=name, overlay=True,
-                         control=True, show=True).add_to(m)
+                         control=True, show=True, **({"key": key} if key else {})).add_to(m)
 
 
 _FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')

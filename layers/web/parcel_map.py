@@ -14,6 +14,7 @@ import shapely
 from layers.labels import tr
 from layers.legend import Legend, swatch
 from layers.styles import ALLOCATED_COLOUR, VERDICT_COLOURS
+from layers.web.basemap import BasemapSpec, add_basemap
 from layers.web.geojson import to_geojson_dict
 from layers.web.mapstyle import footprint_style
 from layers.web.offline import VENDOR_BASE, OfflineMap, add_tile_layer
@@ -52,8 +53,8 @@ def _legend(lang: str) -> str:
 
 def parcel_map(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, lang: str,
                allocations: gpd.GeoDataFrame | None = None, counties: gpd.GeoDataFrame | None = None,
-               vendor_base: str = VENDOR_BASE, tile_url: str = "", tile_attribution: str = ""
-               ) -> folium.Map:
+               vendor_base: str = VENDOR_BASE, tile_url: str = "", tile_attribution: str = "",
+               tile_key: str = "", basemap: BasemapSpec | None = None) -> folium.Map:
     """A map of checked parcels (``rows`` of :class:`parks.checks.CheckResult`) on ``areas``
     (:func:`parks.checks.quota_areas`), with ``allocations`` (active ledger parcels) and
     ``counties`` drawn where they are near."""
@@ -61,7 +62,8 @@ def parcel_map(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, lang: str,
     minx, miny, maxx, maxy = drawn.total_bounds
     view = shapely.box(minx - MARGIN_DEG, miny - MARGIN_DEG, maxx + MARGIN_DEG, maxy + MARGIN_DEG)
     m = OfflineMap(control_scale=True, vendor_base=vendor_base, max_zoom=19)
-    add_tile_layer(m, tile_url, tile_attribution, tr(lang, "在线底图", "Online basemap"))
+    add_tile_layer(m, tile_url, tile_attribution, tr(lang, "在线底图", "Online basemap"), key=tile_key)
+    add_basemap(m, basemap, lang=lang, raster=bool(tile_url))
 
     county = _near(counties, view)
     if county is not None:

@@ -6,9 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from layers.labels import CANDIDATE, basis_badge, city, missing, num, pick, precision_label, tr
+from layers.labels import (
+    CANDIDATE,
+    basis_badge,
+    city,
+    field_basis,
+    missing,
+    num,
+    pick,
+    precision_label,
+    recorded_actuals,
+    tr,
+)
 from parks import provenance as pv
 from parks import source_kinds as sk
+from parks.actuals import metrics
 from parks.evidence import KEY_LABELS, ORIGINAL, STRENGTH, evidence_items, text_language
 from parks.footprints import RULES
 from parks.summary import EVEN_SPLIT_RULE
@@ -51,11 +63,40 @@ def _park_rows(p: dict, lang: str) -> list[str]:
                          escape(tr(lang, *STRENGTH.get(p["strength"], (p["strength"],) * 2)))))
     for f12, f13, zh, en, unit_zh, unit_en in PARK_FIGURES:
         rows.append(_row(tr(lang, f"{zh} 2012→2013", f"{en} 2012→2013"),
-                         change(p.get(f12), p.get(f13), tr(lang, unit_zh, unit_en),
-                                p.get("fig_basis") or pv.NONE, lang)))
-    if p.get("fig_basis") == pv.DERIVED:
+                         park_change(p, f12, f13, tr(lang, unit_zh, unit_en), lang)))
+    rows += measured_rows(p, lang)
+    if any(field_basis(p, f) == pv.DERIVED for f12, f13, *_ in PARK_FIGURES for f in (f12, f13)):
         rows.append(_row(tr(lang, "推算方法", "Derivation"), escape(tr(lang, *EVEN_SPLIT_RULE))))
+    recorded = recorded_actuals(p, lang)
+    if recorded:
+        rows.append(_row(tr(lang, "实际数字", "Actual figures"),
+                         "<br>".join(f"<small>{escape(text)}</small>" for text in recorded)))
     return rows
+
+
+def measured_rows(p: dict, lang: str) -> list[str]:
+    """A row per metric measured from a loaded survey (``measured_<metric>`` of
+    :func:`parks.actuals.with_actuals`): '建成面积（2019年实测）4.12 km² [实测]'."""
+    rows = []
+    for metric in metrics().values():
+        value, year = p.get(f"measured_{metric.key}"), p.get(f"measured_{metric.key}_year")
+        if missing(value) or missing(year):
+            continue
+        label = tr(lang, f"{metric.name_zh}（{int(year)}年实测）",
+                   f"{metric.name_en} ({int(year)}, measured)")
+        rows.append(_row(label, figure(value, tr(lang, metric.unit_zh, metric.unit_en), pv.MEASURED, lang)
+                         + f"<br><small>{escape(str(p.get(f'measured_{metric.key}_src') or ''))}</small>"))
+    return rows
+
+
+def park_change(p: dict, f12: str, f13: str, unit: str, lang: str) -> str:
+    """A park's 2012 → 2013 figure, each year with its own basis when a recorded actual
+    (:func:`parks.actuals.with_actuals`) replaces one of the derived shares."""
+    b12, b13 = field_basis(p, f12), field_basis(p, f13)
+    if b12 == b13 or missing(p.get(f12)) or missing(p.get(f13)):
+        return change(p.get(f12), p.get(f13), unit, b13, lang)
+    return (f"{escape(num(p[f12]))} {basis_badge(b12, lang)} → {escape(num(p[f13]))} {escape(unit)} "
+            f"{basis_badge(b13, lang)}")
 
 
 def _zone_rows(p: dict, lang: str) -> list[str]:

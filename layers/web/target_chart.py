@@ -89,8 +89,14 @@ def target_chart(comparison: dict, lang: str) -> str:
                f"{metric.name_en} {comparison['year']}: actual / target ({unit})")
     legend = tr(lang, "浅灰条＝目标，竖线＝目标位置，彩色条＝实际；括号内为差距",
                 "pale bar = target, tick = target, coloured bar = actual; gap in brackets")
-    return (f'<svg class="target-chart" viewBox="0 0 {WIDTH} {y + 22}" width="100%" role="img" '
+    return chart_svg("target-chart", title, body, legend, y, bottom=22)
+
+
+def chart_svg(css_class: str, title: str, rows: list[str], note: str, y: float, *, bottom: float) -> str:
+    """A server-side bar chart: its title, the ``rows`` drawn above ``y`` and a grey ``note`` under
+    them (one frame for every chart of the pages)."""
+    return (f'<svg class="{css_class}" viewBox="0 0 {WIDTH} {y + bottom}" width="100%" role="img" '
             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" font-size="12">'
             f'<title>{escape(title)}</title><text x="0" y="16" font-weight="600">{escape(title)}</text>'
-            f'{"".join(body)}<text x="0" y="{y + 16}" fill="#666" font-size="11">{escape(legend)}</text>'
+            f'{"".join(rows)}<text x="0" y="{y + 16}" fill="#666" font-size="11">{escape(note)}</text>'
             '</svg>')

@@ -21,6 +21,7 @@ from layers.web.geojson import to_geojson_dict
 from layers.web.mapstyle import boundary_style
 from layers.web.offline import VENDOR_BASE, OfflineMap
 from layers.web.overview import HENAN_BBOX, DetailUrl, feature_collection, thematic_layer, title
+from parks.actuals import with_actuals
 from parks.boundaries import CREDIT_EN, CREDIT_ZH
 from parks.catalog import Catalog
 from parks.monitoring import BELOW, MET, NO_TARGET, NOT_RECORDED, NOTHING, STATUS_LABELS
@@ -44,9 +45,11 @@ def _province_map(vendor_base: str) -> folium.Map:
 
 
 def park_map(catalog: Catalog, park_id: str, near: pd.DataFrame, *, lang: str,
-             detail_url: DetailUrl | None = None, vendor_base: str = VENDOR_BASE) -> folium.Map | None:
+             detail_url: DetailUrl | None = None, vendor_base: str = VENDOR_BASE,
+             actuals: pd.DataFrame | None = None) -> folium.Map | None:
     """The park's schematic footprint, what :func:`parks.nearby.nearby` found around it, and the
-    county boundaries there; None for an unlocated park."""
+    county boundaries there; None for an unlocated park. ``actuals`` (recorded figures) replace
+    the parks' derived figures in their popups."""
     park = park_record(catalog, park_id)
     if park["geometry"] is None:
         return None
@@ -58,8 +61,10 @@ def park_map(catalog: Catalog, park_id: str, near: pd.DataFrame, *, lang: str,
     _boundaries(m, counties, "county", lang)
     shown = pd.concat([near[["layer", "id"]], pd.DataFrame([{"layer": "parks", "id": park_id}])])
     for name in NEIGHBOUR_LAYERS:
-        gdf = catalog.layer(name)
         ids = set(shown.loc[shown["layer"] == name, "id"])
+        gdf = catalog.features(name, catalog.positions(name, ids))  # only the features shown
+        if name == "parks" and actuals is not None:
+            gdf = with_actuals(gdf, actuals)
         if ids:
             fc, styles = feature_collection(name, gdf[gdf["id"].isin(ids)], lang, detail_url)
             thematic_layer(name, fc, styles, lang).add_to(m)

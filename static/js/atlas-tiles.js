@@ -1,6 +1,8 @@
 /* Layers too big to inline, drawn from the app's vector tiles with protomaps-leaflet
  * (static/vendor, installed from npm). Below a layer's detail zoom its tiles hold counted
- * clusters (drawn as circles with their counts); from it, every feature. A click on a feature
+ * clusters (drawn as circles with their counts); from it, every feature. Tiles stop at the
+ * layer's data max zoom (TileJSON maxzoom); closer in, protomaps-leaflet draws and picks from
+ * those tiles scaled up (maxDataZoom), so the map still zooms to 14. A click on a feature
  * fetches its popup from /api/features/<layer>/<id>; search and filters ask the same API.
  * window.atlasTiles.start(cfg, map) returns a promise that settles when every layer is added. */
 (function () {

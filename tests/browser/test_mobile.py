@@ -8,6 +8,7 @@ import pytest
 from conftest import TEST_PASSWORD
 from fixtures_files import make_zipped_shapefile, parcels_gdf
 from flask import template_rendered
+from map_page import open_map, script_errors
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +37,9 @@ def viewport(request):
 
 @pytest.fixture(autouse=True)
 def no_script_errors(page):
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = script_errors(page)
     yield
     assert errors == []
-
-
-def open_map(page, lang="zh"):
-    page.goto(f"{page.base_url}/?lang={lang}")
-    page.wait_for_function("() => window.atlasReady === true", timeout=15000)
 
 
 def box(page, selector):

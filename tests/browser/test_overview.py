@@ -1,6 +1,7 @@
 """The overview map in headless Chromium, with every request outside the app blocked."""
 
 import pytest
+from map_page import open_map, script_errors
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +20,9 @@ DRAWN = """() => {
 
 @pytest.fixture(autouse=True)
 def no_script_errors(page):
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = script_errors(page)
     yield
     assert errors == []
-
-
-def open_map(page, lang="zh"):
-    page.goto(f"{page.base_url}/?lang={lang}")
-    page.wait_for_function("() => window.atlasReady === true", timeout=15000)
 
 
 def test_every_layer_is_drawn_offline(page):

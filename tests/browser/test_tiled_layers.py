@@ -1,6 +1,7 @@
 """A real-sized register on the map: 42,267 fictional projects drawn from vector tiles —
-clustered with counts at province scale, single points with working popups at max zoom, found by
-the search box — in headless Chromium with every request outside the app blocked."""
+clustered with counts at province scale, single points with working popups at max zoom (over-zoomed
+from the data max zoom's tiles), found by the search box — in headless Chromium with every request
+outside the app blocked."""
 
 from __future__ import annotations
 
@@ -44,8 +45,10 @@ def test_a_register_of_42267_points_clusters_then_opens_each_point(page, app, da
     app.extensions["atlas_tiles"].build("projects", version, workers=2)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    transferred = []
+    transferred, tile_zooms = [], []
     page.on("response", lambda r: transferred.append(len(r.body())) if "/vendor/" not in r.url else None)
+    page.on("request", lambda r: tile_zooms.append(int(r.url.split("/tiles/projects/")[1].split("/")[0]))
+            if "/tiles/projects/" in r.url else None)
 
     page.goto(f"{page.base_url}/")
     page.wait_for_function("() => window.atlasReady === true", timeout=60000)
@@ -65,10 +68,14 @@ def test_a_register_of_42267_points_clusters_then_opens_each_point(page, app, da
     found = page.evaluate(CLUSTER_AT, [biggest.geometry.x, biggest.geometry.y])
     assert int(biggest["count"]) in [int(c["count"]) for c in found]
 
-    # max zoom: a single point opens its popup, fetched from the feature API
+    # max zoom 14, over-zoomed from the data max zoom's tiles: a single point opens its popup,
+    # fetched from the feature API, and no tile beyond the data max zoom is asked for
     target = points.iloc[int(np.argmin(np.hypot(points["lon"] - 113.65, points["lat"] - 34.75)))]
+    tile_zooms.clear()
     page.evaluate(set_view, [target["lat"], target["lon"], 14])
     page.wait_for_timeout(2000)
+    assert page.evaluate("() => window.atlas.map.getZoom()") == 14
+    assert set(tile_zooms) == {rule.DATA_MAXZOOM}
     x, y = page.evaluate(SCREEN_POINT, [target["lat"], target["lon"]])
     page.mouse.click(x, y)
     popup = page.locator(".atlas-tiled-popup .leaflet-popup-content")

@@ -1,0 +1,252 @@
+"""Province-scale parcel checks: a file of up to 10M parcels against every park and zone, on a
+``dask.distributed`` cluster (``flask check-parcels``), or with the join in PostGIS
+(:mod:`parks.batch_postgis`).
+
+The rule is the upload check's (:func:`parks.checks.measure` and :func:`parks.checks.judge`),
+applied partition by partition, with three differences a province-wide batch needs:
+
+* **read-only, as of the start**: quotas and what the ledger has committed are read once when
+  the run starts; nothing is reserved, and the ledger's reserved/approved parcels are not
+  overlaid (a file of supplied parcels is not an application — check candidates one by one at
+  ``/quota/check``);
+* each parcel is checked **on its own** against the quota left at the start, not charged in
+  file order, and parcels of the file are not compared with each other;
+* a parcel straddling two parks (or two zones) reads 不符合 with reason ``straddles`` instead of
+  refusing the whole file.
+
+How it streams: the command reads the file batch by batch (:mod:`geo.arrow_stream`, geometry
+still as WKB/WKT bytes) and scatters each batch to a worker, at most :data:`IN_FLIGHT` per
+worker at a time; the worker parses, cleans, checks and returns an Arrow table; the command
+writes the tables in file order as they come back. The parks, zones and quotas are scattered
+to every worker once. Workers need the package installed, not the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+
+from geo.arrow_stream import StreamInfo, check_output, open_batches, write_batches
+from geo.crs import CGCS2000, get_crs
+from geo.units import SURVEY_DIGITS, m2_to_ha, m2_to_mu
+from geo.validate import clean
+from parks.checks import FLAGS, VERDICT_LABELS, LedgerState, Placement, judge, measure
+
+#: partitions per worker being read, checked or written at once (bounds every process's memory)
+IN_FLIGHT = 2
+CGCS2000_CRS = get_crs(CGCS2000)
+#: a parcel's row in the file (1-based), kept through cleaning
+ROW = "file_row"
+#: the check's columns after the file's own, with their Arrow types
+STRING, FLOAT, INT = pa.string(), pa.float64(), pa.int64()
+CHECK_COLUMNS = {
+    ROW: INT, "area_id": STRING, "area_kind": STRING, "area_name_zh": STRING,
+    "area_name_en": STRING, "geom_basis": STRING,
+    "area_m2": FLOAT, "area_ha": FLOAT, "area_mu": FLOAT,
+    "gk_area_m2": FLOAT, "gk_area_ha": FLOAT, "gk_area_mu": FLOAT, "gk_epsg": INT,
+    "outside_m2": FLOAT, "outside_ha": FLOAT, "outside_mu": FLOAT,
+    "quota_m2": FLOAT, "quota_basis": STRING, "before_m2": FLOAT, "after_m2": FLOAT,
+    "verdict": STRING, "verdict_zh": STRING, "verdict_en": STRING, "reasons": STRING, "flags": INT,
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What every partition is checked against: the parks and zones
+    (:func:`parks.checks.quota_areas`) and the ledger's quotas as of the start."""
+
+    areas: gpd.GeoDataFrame
+    ledger: LedgerState
+
+    @classmethod
+    def as_of_start(cls, areas: gpd.GeoDataFrame, ledger: LedgerState) -> Reference:
+        """Quotas only: the ledger's allocations are left out (see the module's docstring)."""
+        return cls(areas, LedgerState(ledger.year, ledger.quotas, LedgerState.empty(ledger.year).allocations))
+
+
+@dataclass
+class Partition:
+    """One batch of the file, parsed and cleaned: its parcels in CGCS2000 and which rows of the
+    batch they are (rows with no geometry are skipped, with a note)."""
+
+    batch: pa.RecordBatch
+    first_row: int
+    geoms: np.ndarray
+    kept: np.ndarray
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def prepare(batch: pa.RecordBatch, first_row: int, info: StreamInfo) -> Partition:
+    """Parse, reproject and clean a batch as an upload is (:func:`geo.validate.clean`); raises
+    its :class:`geo.errors.GeoInputError` naming the rows of the file."""
+    rows = np.arange(first_row + 1, first_row + len(batch) + 1)
+    gdf = gpd.GeoDataFrame({ROW: rows}, geometry=info.geometries(batch), crs=info.crs)
+    gdf, notes = clean(gdf if gdf.crs == CGCS2000_CRS else gdf.to_crs(CGCS2000), rows=rows)
+    return Partition(batch, first_row, np.asarray(gdf.geometry.values, dtype=object),
+                     gdf[ROW].to_numpy() - first_row - 1, notes)
+
+
+def check_partition(batch: pa.RecordBatch, first_row: int, info: StreamInfo,
+                    reference: Reference) -> tuple[pa.Table, list[tuple[str, str]]]:
+    """The task a worker runs: one batch checked with Shapely (:func:`parks.checks.measure`)."""
+    part = prepare(batch, first_row, info)
+    return result_table(part, measure(part.geoms, reference.areas), reference, info), part.notes
+
+
+def _rounded(m2: np.ndarray, stem: str) -> dict[str, np.ndarray]:
+    return {f"{stem}_m2": np.round(m2, SURVEY_DIGITS["m2"]),
+            f"{stem}_ha": np.round(m2_to_ha(m2), SURVEY_DIGITS["ha"]),
+            f"{stem}_mu": np.round(m2_to_mu(m2), SURVEY_DIGITS["mu"])}
+
+
+def reason_codes(flags: np.ndarray) -> np.ndarray:
+    """Each row's reason codes (:data:`parks.checks.FLAGS`), ``;``-separated, failures first."""
+    order = sorted(FLAGS, key=lambda code: ("fail", "review", "info").index(FLAGS[code][1]))
+    values, inverse = np.unique(flags, return_inverse=True)
+    texts = np.array([";".join(c for c in order if v & FLAGS[c][0]) for v in values], dtype=object)
+    return texts[inverse]
+
+
+def result_table(part: Partition, placement: Placement, reference: Reference,
+                 info: StreamInfo) -> pa.Table:
+    """The file's own columns (a clashing name gets ``_input``), the check's columns
+    (:data:`CHECK_COLUMNS`; areas as surveys report them: m² to 2 decimals, 公顷 to 4, 亩 to 2)
+    and the parcel in CGCS2000 as WKB, for the rows kept."""
+    rows = judge(part.geoms, placement, reference.areas, reference.ledger, in_file_order=False)
+    verdict = rows["verdict"].to_numpy(dtype=object)
+    labels = pd.DataFrame(VERDICT_LABELS, index=["zh", "en"]).T.loc[verdict]
+    columns = {ROW: part.first_row + 1 + part.kept,
+               **{c: rows[c].to_numpy(dtype=object) for c in
+                  ("area_id", "area_kind", "area_name_zh", "area_name_en", "geom_basis")},
+               **_rounded(rows["area_m2"].to_numpy(), "area"),
+               **_rounded(rows["gk_area_m2"].to_numpy(), "gk_area"), "gk_epsg": rows["gk_epsg"].to_numpy(),
+               **_rounded(rows["outside_m2"].to_numpy(), "outside"),
+               **{c: np.round(rows[c].to_numpy(dtype=float), SURVEY_DIGITS["m2"])
+                  for c in ("quota_m2", "before_m2", "after_m2")},
+               "quota_basis": rows["quota_basis"].to_numpy(dtype=object), "verdict": verdict,
+               "verdict_zh": labels["zh"].to_numpy(), "verdict_en": labels["en"].to_numpy(),
+               "reasons": reason_codes(rows["flags"].to_numpy()), "flags": rows["flags"].to_numpy()}
+    own = part.batch.drop_columns([info.geometry]).take(pa.array(part.kept))
+    own = own.rename_columns([f"{n}_input" if n in CHECK_COLUMNS or n == "geometry" else n
+                              for n in own.schema.names])
+    table = pa.Table.from_batches([own]) if isinstance(own, pa.RecordBatch) else own
+    for name, kind in CHECK_COLUMNS.items():
+        array = pa.array(columns[name], type=kind, from_pandas=True)
+        table = table.append_column(name, array.dictionary_encode() if kind == STRING else array)
+    return table.append_column("geometry", pa.array(shapely.to_wkb(part.geoms), type=pa.binary()))
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """``table`` with the check's text columns decoded: workers send them dictionary-encoded (a
+    few distinct names and verdicts for a hundred thousand rows), files hold plain text."""
+    return table.cast(pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                                 for f in table.schema], metadata=table.schema.metadata))
+
+
+@dataclass
+class Summary:
+    """What a run did: rows read and written, verdict counts, the file's notes."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, table: pa.Table, rows_in: int, notes) -> None:
+        self.rows_in += rows_in
+        self.rows_out += len(table)
+        for count in pc.value_counts(table.column("verdict")).to_pylist():
+            self.verdicts[count["values"]] = self.verdicts.get(count["values"], 0) + count["counts"]
+        self.notes += [n for n in notes if n not in self.notes]
+
+
+@contextmanager
+def dask_engine(workers: int | None = None, scheduler: str | None = None):
+    """The dask engine (:class:`OnCluster`) on the scheduler at ``scheduler``
+    (``tcp://host:8786``), else on a local cluster of ``workers`` processes (default: the CPUs),
+    one thread each, closed at the end."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler, timeout="10s") as client:
+            yield OnCluster(client)
+        return
+    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        yield OnCluster(client)
+
+
+@dataclass
+class OnCluster:
+    """The dask engine: each batch checked by a worker of ``client``'s cluster; yields
+    ``(table, notes, rows read)`` in file order, at most :data:`IN_FLIGHT` partitions per
+    worker outstanding."""
+
+    client: object  # distributed.Client
+
+    def __call__(self, batches: Iterator[pa.RecordBatch], info: StreamInfo, reference: Reference):
+        client = self.client
+        window = IN_FLIGHT * max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        on_workers = client.scatter(reference, broadcast=True)
+        pending: deque = deque()
+        first_row = 0
+        try:
+            for batch in batches:
+                future = client.submit(check_partition, client.scatter(batch, hash=False), first_row, info,
+                                       on_workers, pure=False)
+                pending.append((future, len(batch)))
+                first_row += len(batch)
+                while len(pending) >= window:
+                    future, rows_in = pending.popleft()
+                    yield *future.result(), rows_in
+            while pending:
+                future, rows_in = pending.popleft()
+                yield *future.result(), rows_in
+        finally:
+            for future, _ in pending:
+                future.cancel()
+
+
+def in_process(batches: Iterator[pa.RecordBatch], info: StreamInfo, reference: Reference):
+    """The same partitions checked one after another in this process (the reference the
+    engines are compared with; small files)."""
+    first_row = 0
+    for batch in batches:
+        yield *check_partition(batch, first_row, info, reference), len(batch)
+        first_row += len(batch)
+
+
+def check_file(path, out, reference: Reference, engine=None, *, batch_size: int = 100_000,
+               crs=None, on_start: Callable[[int | None], None] = lambda total: None,
+               on_rows: Callable[[int], None] = lambda rows: None) -> Summary:
+    """Check every parcel of ``path`` and write ``out`` (GeoParquet, GeoPackage or CSV) in file
+    order. ``engine`` is a context manager giving the engine (default :func:`in_process`; see
+    :func:`dask_engine`, :func:`parks.batch_postgis.in_postgis`), entered once the file is known
+    to be usable. ``on_start(total)`` is called then (``None``: size unknown), ``on_rows(n)`` as
+    each partition is written. Bad input raises before anything is written, and a run that
+    fails leaves no output."""
+    check_output(out, path)
+    summary = Summary()
+    with open_batches(path, batch_size=batch_size, crs=crs) as (info, batches), \
+            (engine or nullcontext(in_process)) as run:
+        summary.notes += list(info.notes)
+        on_start(info.total)
+
+        def tables():
+            for table, notes, rows_in in run(batches, info, reference):
+                summary.add(table, rows_in, notes)
+                on_rows(rows_in)
+                yield plain(table)
+
+        write_batches(out, tables())
+    return summary
