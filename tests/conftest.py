@@ -40,6 +40,26 @@ def data_dir(built_data, tmp_path) -> Path:
 
 
 TEST_DATABASE_URL = os.environ.get("SEI_ATLAS_TEST_DATABASE_URL")  # scripts/with-postgres.sh
+#: the fixtures through which a test meets the database engine
+DATABASE_FIXTURES = {"database_url", "ledger_db"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL leg (``SEI_ATLAS_TEST_DATABASE_URL`` set) runs again only the tests the
+    database engine can change: those using :data:`DATABASE_FIXTURES` and those marked
+    ``postgres``; the SQLite leg skips the ``postgres`` ones."""
+    if not TEST_DATABASE_URL:
+        skip = pytest.mark.skip(reason="PostgreSQL leg only (scripts/with-postgres.sh)")
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(skip)
+        return
+    kept, other = [], []
+    for item in items:
+        meets = DATABASE_FIXTURES & set(item.fixturenames) or item.get_closest_marker("postgres")
+        (kept if meets else other).append(item)
+    config.hook.pytest_deselected(items=other)
+    items[:] = kept
 
 
 @contextmanager

@@ -121,7 +121,7 @@ def test_embedded_engine_serves_a_built_version_and_only_that(catalog, tmp_path)
     assert engine.tile("parks", "v2", 7, 105, 51) is None
 
 
-@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL leg only (scripts/with-postgres.sh)")
+@pytest.mark.postgres
 def test_postgis_engine_puts_the_same_features_and_counts_into_the_same_tiles(catalog, tmp_path):
     from layers.tiles.postgis import PostGISEngine
 

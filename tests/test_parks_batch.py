@@ -205,7 +205,7 @@ def test_dask_gives_the_in_process_rows(files, reference, clusters, workers):
     assert_same(base, read(out))
 
 
-@pytest.mark.skipif(not os.environ.get("SEI_ATLAS_TEST_DATABASE_URL"), reason="needs PostgreSQL + PostGIS")
+@pytest.mark.postgres
 def test_postgis_gives_the_same_rows(files, reference):
     from parks.batch_postgis import in_postgis
 

@@ -61,7 +61,7 @@ class Server:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
                 pass
             assert self.proc.poll() is None, self.proc.stderr.read().decode()[-3000:]
             assert time.time() < deadline, "the server did not start"

@@ -89,7 +89,7 @@ def test_postgis_engine_needs_postgresql(runner, parcels_file, tmp_path):
     assert not (tmp_path / "o.parquet").exists()
 
 
-@pytest.mark.skipif(not os.environ.get("SEI_ATLAS_TEST_DATABASE_URL"), reason="needs PostgreSQL + PostGIS")
+@pytest.mark.postgres
 def test_postgis_engine_writes_the_in_process_rows(app, runner, parcels_file, tmp_path):
     theirs, ours = tmp_path / "postgis.parquet", tmp_path / "in_process.parquet"
     result = runner.invoke(args=["check-parcels", str(parcels_file), "--out", str(theirs),

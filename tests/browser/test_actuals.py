@@ -2,7 +2,7 @@
 it against the target in the built-up view's map popup and chart — on a desktop and a phone."""
 
 import pytest
-from conftest import TEST_PASSWORD
+from browser_pages import create_user, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -11,10 +11,7 @@ SOURCE = "2013年土地变更调查（洛阳市国土资源局）"
 
 @pytest.fixture
 def planner(app):
-    result = app.test_cli_runner().invoke(
-        args=["users", "create", "wang.planner", "--role", "planner", "--password", TEST_PASSWORD])
-    assert result.exit_code == 0, result.output
-    return "wang.planner"
+    return create_user(app, "wang.planner", "planner")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1400, 900), (390, 844)])
@@ -22,11 +19,7 @@ def test_record_a_figure_then_see_it_on_the_map_popup_and_the_chart(page, planne
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(f"{page.base_url}/auth/login?next=/views/built-up")
-    page.fill("input[name=username]", planner)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form.signin-form button[type=submit]")
-    page.wait_for_url("**/views/built-up")
+    sign_in(page, planner, "/views/built-up")
 
     page.click("#record-actual")
     page.wait_for_url("**/actuals/?metric=built_up_km2&year=2013")

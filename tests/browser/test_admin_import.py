@@ -1,7 +1,7 @@
 """An admin imports official park boundaries in the browser: preview map, confirm, offline."""
 
 import pytest
-from conftest import TEST_PASSWORD
+from browser_pages import create_user, sign_in
 from fixtures_files import make_zipped_shapefile, parcels_gdf
 
 pytestmark = pytest.mark.browser
@@ -11,10 +11,7 @@ OFFICIAL = ["郑州航空港经济综合实验区", "洛阳高新区"]
 
 @pytest.fixture
 def admin(app):
-    result = app.test_cli_runner().invoke(
-        args=["users", "create", "boss", "--role", "admin", "--password", TEST_PASSWORD])
-    assert result.exit_code == 0, result.output
-    return "boss"
+    return create_user(app, "boss", "admin")
 
 
 def test_upload_preview_and_confirm(page, admin, tmp_path):
@@ -22,11 +19,7 @@ def test_upload_preview_and_confirm(page, admin, tmp_path):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     gdf = parcels_gdf(2, names=OFFICIAL).rename(columns={"name": "园区名称", "area_ha": "面积(公顷)"})
     path = make_zipped_shapefile(tmp_path, gdf, crs=4526, encoding="GBK", cpg=False, zip_name="正式园区.zip")
-    page.goto(f"{page.base_url}/auth/login?next=/admin/")
-    page.fill("input[name=username]", admin)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form.signin-form button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, admin, "/admin/")
 
     page.set_input_files("#import-form input[name=file]", str(path))
     page.click("#import-form button[type=submit]")

@@ -5,10 +5,10 @@ the side panel is a drawer behind a toggle; the map's controls and the toggle ar
 from pathlib import Path
 
 import pytest
+from browser_pages import open_map, script_errors
 from conftest import TEST_PASSWORD
 from fixtures_files import make_zipped_shapefile, parcels_gdf
 from flask import template_rendered
-from map_page import open_map, script_errors
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@ blocked: land, rivers and place names drawn on canvas under the thematic layers,
 language, with labels that do not collide."""
 
 import pytest
-from map_page import open_map, script_errors
+from browser_pages import open_map, script_errors
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """The overview map in headless Chromium, with every request outside the app blocked."""
 
 import pytest
-from map_page import open_map, script_errors
+from browser_pages import open_map, script_errors
 
 pytestmark = pytest.mark.browser
 

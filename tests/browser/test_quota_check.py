@@ -1,7 +1,7 @@
 """A clerk signs in, uploads a parcel file on the check page and reads the verdict, offline."""
 
 import pytest
-from conftest import TEST_PASSWORD
+from browser_pages import create_user, sign_in
 from fixtures_files import GBK_NAMES, make_zipped_shapefile, parcels_gdf
 
 pytestmark = pytest.mark.browser
@@ -11,18 +11,7 @@ PARK01 = (113.846, 34.549)
 
 @pytest.fixture
 def clerk(app):
-    result = app.test_cli_runner().invoke(
-        args=["users", "create", "clerk", "--role", "land_staff", "--password", TEST_PASSWORD])
-    assert result.exit_code == 0, result.output
-    return "clerk"
-
-
-def sign_in(page, username):
-    page.goto(f"{page.base_url}/auth/login?next=/quota/check")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form.signin-form button[type=submit]")
-    page.wait_for_url("**/quota/check")
+    return create_user(app, "clerk", "land_staff")
 
 
 def test_upload_on_the_page_and_read_the_verdict(page, clerk, tmp_path):
@@ -30,7 +19,7 @@ def test_upload_on_the_page_and_read_the_verdict(page, clerk, tmp_path):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     path = make_zipped_shapefile(tmp_path, parcels_gdf(3, lon=PARK01[0], lat=PARK01[1]), crs=4526,
                                  encoding="GBK", cpg=False, zip_name="地块成果.zip")
-    sign_in(page, clerk)
+    sign_in(page, clerk, "/quota/check")
     page.set_input_files("#check-form input[name=file]", str(path))
     page.click("#check-form button[type=submit]")
     page.wait_for_selector("#verdict")
@@ -58,7 +47,7 @@ def test_upload_on_the_page_and_read_the_verdict(page, clerk, tmp_path):
 def test_bad_file_gets_a_message_on_the_page(page, clerk, tmp_path):
     bad = tmp_path / "图纸.dwg"
     bad.write_bytes(b"AC1027" + b"\x00" * 64)
-    sign_in(page, clerk)
+    sign_in(page, clerk, "/quota/check")
     page.set_input_files("#check-form input[name=file]", str(bad))
     page.click("#check-form button[type=submit]")
     message = page.inner_text("#check-error")

@@ -4,7 +4,7 @@ candidate, the time in Beijing time; the page does not overflow sideways; the PD
 
 import geopandas as gpd
 import pytest
-from conftest import TEST_PASSWORD
+from browser_pages import create_user, sign_in
 from fixtures_files import make_gpkg, rect_m
 
 pytestmark = pytest.mark.browser
@@ -20,10 +20,7 @@ def viewport(request):
 
 @pytest.fixture
 def clerk(app):
-    result = app.test_cli_runner().invoke(
-        args=["users", "create", "clerk", "--role", "land_staff", "--password", TEST_PASSWORD])
-    assert result.exit_code == 0, result.output
-    return "clerk"
+    return create_user(app, "clerk", "land_staff")
 
 
 def test_verdict_of_a_survey_file(page, clerk, tmp_path, viewport):
@@ -32,11 +29,7 @@ def test_verdict_of_a_survey_file(page, clerk, tmp_path, viewport):
                             "QLR": ["郑州某某电子科技有限公司", "河南省某某智能终端产业园"]},
                            geometry=[rect_m(*PARK01, 120, 100), rect_m(*PARK01, 80, 60, dx_m=400)], crs=4490)
     path = make_gpkg(tmp_path, gdf, name="宗地.gpkg")
-    page.goto(f"{page.base_url}/auth/login?next=/quota/check")
-    page.fill("input[name=username]", clerk)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form.signin-form button[type=submit]")
-    page.wait_for_url("**/quota/check")
+    sign_in(page, clerk, "/quota/check")
     page.set_input_files("#check-form input[name=file]", str(path))
     page.click("#check-form button[type=submit]")
     page.wait_for_selector("#verdict")
