@@ -24,8 +24,8 @@ browser-deps:
 
 # Both database legs: SQLite (the default) with every test, then every test that touches the
 # database or the tile engines again on a throwaway PostgreSQL + PostGIS cluster
-# (scripts/with-postgres.sh installs and starts it; browser and packaging tests do not depend
-# on the database engine and run once).
+# (scripts/with-postgres.sh installs and starts it; tests/conftest.py keeps the tests that use a
+# database fixture or are marked `postgres`; browser and packaging tests run once).
 PG_TESTS := -m "not browser and not packaging"
 test: setup browser-deps
 	$(VENV)/bin/ruff check .
