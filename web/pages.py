@@ -81,7 +81,8 @@ def _overview_context(lang: str, tiled: dict[str, str]) -> dict:
     return {"map": map_parts(m), "config": map_config, "filters": filter_options(cat, lang),
             "targets": read_plan_targets(), "unlocated": _records(unlocated),
             "place_credit": tr(lang, *places.ATTRIBUTION) + tr(lang, "。", "."),
-            "prefetch": [f"{b['url']}&tolerance={first_tolerance}" for b in map_config["boundaries"]]}
+            "prefetch": [f"{b['url']}&tolerance={first_tolerance}" for b in map_config["boundaries"]]
+            + [t["tilejson"] for t in map_config["tiled"]]}
 
 
 def _cached(page: str, build, *key):

@@ -45,7 +45,7 @@
   }
 
   function addLayer(map, control, t) {
-    return fetch(t.tilejson, {credentials: "same-origin"})
+    return window.atlasFetch(t.tilejson)
       .then(function (r) {
         if (!r.ok) { return r.json().then(function (e) { throw new Error(e.message_zh + " / " + e.message_en); }); }
         return r.json();

@@ -71,9 +71,7 @@
     loadedTolerance = tol;
     return Promise.all(boundaries.map(function (b) {
       var url = b.url + "&tolerance=" + tol;
-      var prefetched = (window.ATLAS_PREFETCH || {})[url];
-      if (prefetched) { delete window.ATLAS_PREFETCH[url]; }
-      return (prefetched || fetch(url, {credentials: "same-origin"}))
+      return window.atlasFetch(url)
         .then(function (r) {
           if (!r.ok) { throw new Error(b.url + ": HTTP " + r.status); }
           return r.json();
