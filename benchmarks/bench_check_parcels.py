@@ -12,12 +12,15 @@ outputs are compared: dask's must equal the in-process rows exactly, PostGIS's t
     bash scripts/with-postgres.sh .venv/bin/python benchmarks/bench_check_parcels.py   # + PostGIS
 
 Targets (2-core machine): 1M ≤ 6 s with 2 workers; 2 workers ≥ 1.7× faster than 1; ≥ 2× faster
-than PostGIS; peak RSS ≤ 2 GB at 10M. The machine is shared: the load average is printed.
+than PostGIS; peak RSS ≤ 2 GB at 10M, all processes together (the command with the local
+cluster's scheduler, in a fresh process, and the workers). The machine is shared: the load
+average is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import sys
@@ -111,6 +114,12 @@ def on_local_cluster(workers: int, source: Path, out: Path, ref: Reference, batc
                 "peaks": list(client.run(peak_rss_gb).values())}
 
 
+def peak_run(source: Path, out: Path, ref: Reference, batch_size: int) -> dict:
+    """:func:`on_local_cluster` with 2 workers, run in a fresh process so that its peak RSS (the
+    command's, with the local cluster's scheduler, which runs in the command) is this run's only."""
+    return {**on_local_cluster(2, source, out, ref, batch_size), "command_peak": peak_rss_gb()}
+
+
 def same_rows(a: Path, b: Path, atol: float = 0.0) -> str:
     x, y = pq.read_table(a).to_pandas(), pq.read_table(b).to_pandas()
     if len(x) != len(y):
@@ -188,15 +197,15 @@ def main() -> None:
                 generator.submit(write_parcels, big, ref.areas, args.peak, 11).result()
             print(f"peak: {args.peak:,} parcels generated in chunks of {CHUNK:,} and streamed to "
                   f"GeoParquet in {time.perf_counter() - t0:.0f} s ({big.stat().st_size / 1e9:.2f} GB)")
-            run = on_local_cluster(2, big, tmp / "big_out.parquet", ref, args.batch_size)
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+                run = fresh.submit(peak_run, big, tmp / "big_out.parquet", ref, args.batch_size).result()
             t_big, peaks = run["check"], run["peaks"]
-            total = peak_rss_gb() + sum(peaks)
-            print(f"  dask, 2 workers: {t_big:.1f} s ({args.peak / t_big:,.0f} parcels/s); peak RSS: command "
-                  f"{peak_rss_gb():.2f} GB (with the runs above; parcels generated in another process), "
-                  "workers "
+            total = run["command_peak"] + sum(peaks)
+            print(f"  dask, 2 workers: {t_big:.1f} s ({args.peak / t_big:,.0f} parcels/s; load "
+                  f"{os.getloadavg()[0]:.1f}); peak RSS: command {run['command_peak']:.2f} GB (a fresh "
+                  "process; the scheduler runs in it), workers "
                   f"{', '.join(f'{p:.2f}' for p in peaks)} GB; all processes {total:.2f} GB   "
-                  f"target ≤ {TARGET_RSS_GB:.0f} GB per process: "
-                  f"{'met' if max([peak_rss_gb(), *peaks]) <= TARGET_RSS_GB else 'NOT met'}")
+                  f"target ≤ {TARGET_RSS_GB:.0f} GB in all: {'met' if total <= TARGET_RSS_GB else 'NOT met'}")
 
 
 if __name__ == "__main__":

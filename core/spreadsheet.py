@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER_PATTERN = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+_NUMBER = re.compile(_NUMBER_PATTERN)
 
 
 def safe_cell(value):
@@ -22,3 +26,18 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def safe_text_columns(table: pa.Table) -> pa.Table:
+    """``table`` with :func:`safe_cell` applied to every text column, vectorised (the batch
+    check's CSV of millions of rows)."""
+    starts = "^[" + re.escape("".join(FORMULA_START)) + "]"
+    for i, field in enumerate(table.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        column = table.column(i)
+        runs = pc.and_(pc.match_substring_regex(column, starts),
+                       pc.invert(pc.match_substring_regex(column, f"^{_NUMBER_PATTERN}$")))
+        quoted = pc.binary_join_element_wise(pa.scalar("'", field.type), column, pa.scalar("", field.type))
+        table = table.set_column(i, field, pc.if_else(runs, quoted, column))
+    return table

@@ -11,8 +11,9 @@ Reading, one pass, a batch at a time, geometries left as WKB/WKT bytes for whoev
 
 The CRS is the file's, the user's (``crs``) or inferred from a sample's coordinates, as for an
 upload (:func:`geo.crs.resolve_crs`). Writing: GeoParquet (pyarrow), GeoPackage and CSV (GDAL,
-CSV as :mod:`geo.vector_write` writes it: WKT first, UTF-8 with BOM), batch by batch into a
-temporary file renamed into place when complete — a failed run leaves no output.
+CSV as :mod:`geo.vector_write` writes it: WKT first, UTF-8 with BOM, formula-like text as
+text), batch by batch into a temporary file renamed into place when complete — a failed run
+leaves no output.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from core.spreadsheet import safe_text_columns
 from geo import textenc
 from geo.crs import CGCS2000, get_crs, resolve_crs
 from geo.errors import GeoInputError
@@ -119,7 +121,7 @@ def _raw_batches(path: Path, suffix: str, batch_size: int):
             yield (meta["geometry_name"] or "wkb_geometry", "wkb", meta["crs"],
                    total if total >= 0 else None, iter(reader))
     elif suffix in PARQUET_SUFFIXES:
-        file = pq.ParquetFile(path)
+        file = pq.ParquetFile(path, pre_buffer=False)  # pre-buffered, every row group read stays in memory
         geo = json.loads((file.schema_arrow.metadata or {}).get(b"geo", b"{}"))
         column = geo.get("primary_column", "geometry")
         spec = geo.get("columns", {}).get(column, {})
@@ -210,7 +212,10 @@ def _write_parquet(tmp: Path, tables, geometry: str, _layer: str) -> int:
         for table in tables:
             if writer is None:
                 schema = table.schema.with_metadata({b"geo": _geo_metadata(geometry)})
-                writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+                text = [f.name for f in schema
+                        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+                # dictionary pages for text only: numbers and WKB are nearly all distinct (less CPU)
+                writer = pq.ParquetWriter(tmp, schema, compression="zstd", use_dictionary=text)
             writer.write_table(table.cast(writer.schema))
             rows += len(table)
     finally:
@@ -230,15 +235,16 @@ def _write_ogr(tmp: Path, tables, geometry: str, layer: str) -> int:
         try:
             for table in itertools.chain([first], tables):
                 rows += len(table)
-                yield from table.cast(first.schema).to_batches()
+                table = table.cast(first.schema)
+                yield from (safe_text_columns(table) if as_csv else table).to_batches()
         except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
             failure.append(exc)
 
     first = next(iter(tables), None)
     if first is None:
         return 0
+    as_csv = tmp.suffix == ".csv"  # text cells a spreadsheet would run are written as text
     reader = pa.RecordBatchReader.from_batches(first.schema, batches(first))
-    as_csv = tmp.suffix == ".csv"
     options = {"GEOMETRY": "AS_WKT", "WRITE_BOM": "YES", "LINEFORMAT": "CRLF"} if as_csv else {}
     pyogrio.write_arrow(reader, tmp, layer=layer, driver="CSV" if as_csv else "GPKG",
                         geometry_name=geometry, geometry_type="Unknown", crs="EPSG:4490",

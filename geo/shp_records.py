@@ -1,5 +1,5 @@
-"""Checking every Shapefile record against the index, so a damaged record is reported, never
-dropped as an empty one.
+"""Shapefile records read straight from the file: checking each against the index, so a
+damaged record is reported, never dropped as an empty one; and each record's bounds.
 
 GDAL reads a record whose shape type or part/point counts make no sense as a feature without a
 geometry, and never looks at a record's bounding box: either would pass for an empty feature
@@ -17,8 +17,11 @@ import shapely
 
 HEADER = 100
 NULL = 0
-#: shape types whose records carry a bounding box (all but points and null)
+#: shape types whose records carry a bounding box (all but points and null), and the point types
 WITH_BOX = (3, 5, 8, 13, 15, 18, 23, 25, 28, 31)
+POINTS = (1, 11, 21)
+#: records gathered at a time (bounds the index arrays :func:`_gather` builds)
+CHUNK = 65_536
 #: how far (relative to the coordinates) a geometry may lie outside its record's box: rounding
 BOX_SLACK = 1e-9
 
@@ -36,17 +39,41 @@ def _gather(data: np.ndarray, starts: np.ndarray, width: int, dtype: str) -> np.
     return data[starts[:, None] + np.arange(width)].copy().view(dtype)
 
 
+def _record_index(shp: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Byte offset and content length of each record of ``shp``, from its ``.shx`` index."""
+    index = np.fromfile(Path(shp).with_suffix(".shx"), dtype=np.uint8)
+    n = max((len(index) - HEADER) // 8, 0)
+    entries = index[HEADER:HEADER + 8 * n].view(">i4").reshape(n, 2).astype(np.int64) * 2
+    return entries[:, 0], entries[:, 1]
+
+
+def record_bounds(shp: Path) -> np.ndarray:
+    """(n, 4) bounds of every record of ``shp`` in file order, NaN for a null record: a point's
+    coordinates, or the box every other record carries. What ``pyogrio.read_bounds`` gives,
+    without parsing each shape (a million records in a fraction of a second, not seconds).
+    For files an import has checked (:func:`damaged_records`)."""
+    offsets, _ = _record_index(shp)
+    data = np.memmap(shp, dtype=np.uint8, mode="r")
+    bounds = np.full((len(offsets), 4), np.nan)
+    for start in range(0, len(offsets), CHUNK):
+        at = offsets[start:start + CHUNK]
+        types = _gather(data, at + 8, 4, "<i4").ravel()
+        rows = slice(start, start + len(at))
+        points, boxed = np.isin(types, POINTS), np.isin(types, WITH_BOX)
+        xy = _gather(data, at[points] + 12, 16, "<f8")
+        bounds[rows][points] = np.hstack([xy, xy])
+        bounds[rows][boxed] = _gather(data, at[boxed] + 12, 32, "<f8")
+    return bounds
+
+
 def damaged_records(shp: Path, geoms) -> dict[int, tuple[str, str]]:
     """{0-based record number: (中文, English) reason} for the records of ``shp`` that cannot be
     read as written. ``geoms`` are the geometries GDAL read from it, in record order (None where
     it could not read one), in the file's own coordinates."""
-    index = np.fromfile(Path(shp).with_suffix(".shx"), dtype=np.uint8)
-    n = (len(index) - HEADER) // 8
+    offsets, lengths = _record_index(shp)
     geoms = np.asarray(geoms, dtype=object)
-    if n <= 0 or n != len(geoms):
+    if not len(offsets) or len(offsets) != len(geoms):
         return {}
-    entries = index[HEADER:HEADER + 8 * n].view(">i4").reshape(n, 2).astype(np.int64) * 2
-    offsets, lengths = entries[:, 0], entries[:, 1]
     data = np.memmap(shp, dtype=np.uint8, mode="r")
     file_type = int(data[32:36].view("<i4")[0]) if len(data) >= HEADER else NULL
 

@@ -37,7 +37,7 @@ from geo.crs import (
 )
 from geo.errors import GeoInputError
 from geo.validate import POLYGONAL, check_region, clean
-from geo.vector_io import _require_cgcs2000_datum, _several, _shape_parts, upload_workspace
+from geo.vector_io import require_cgcs2000_datum, several_layers_error, shape_parts, upload_workspace
 
 #: upload suffixes a stream reads
 STREAM_SUFFIXES = (".gpkg", ".zip", ".shp", ".gdb")
@@ -178,7 +178,7 @@ def _locate(source: Path, suffix: str, work: Path) -> tuple[Path, str]:
             gpkg.inspect(path)
         return path, kind
     if found:
-        raise _several([str(p.relative_to(root)) for _, p in found])
+        raise several_layers_error([str(p.relative_to(root)) for _, p in found])
     raise GeoInputError(
         "压缩包中没有 Shapefile、GeoPackage 或 File Geodatabase。",
         "The zip holds no Shapefile, GeoPackage or File Geodatabase.", code="unknown_format")
@@ -214,7 +214,7 @@ def _pick_layer(path: Path, kind: str, layer, preferred, kinds) -> str | None:
         return (wanted or fitting)[0]
     if not fitting:
         raise _no_polygons(", ".join(f"{n} ({t})" for n, t in layers) or "—")
-    raise _several(fitting)
+    raise several_layers_error(fitting)
 
 
 def _no_polygons(found: str) -> GeoInputError:
@@ -224,7 +224,7 @@ def _no_polygons(found: str) -> GeoInputError:
 
 
 def _shapefile_encoding(shp: Path, work: Path, encoding) -> tuple[Path, str, str]:
-    parts = _shape_parts(shp)
+    parts = shape_parts(shp)
     if encoding:
         enc = textenc.normalise(encoding)
         textenc.check_chunks(textenc.dbf_text_sample(parts[".dbf"]), enc)
@@ -267,7 +267,7 @@ def _open(path: Path, kind: str, work: Path, *, crs, encoding, layer, preferred,
     bounds = tuple(float(v) for v in info["total_bounds"])
     source, crs_how, notes = resolve_crs(info["crs"], bounds, user=crs, region=region)
     if crs_how != "user":
-        _require_cgcs2000_datum(source)
+        require_cgcs2000_datum(source)
     if chosen and len(_layers(path)) > 1:
         notes.insert(0, (f"读取了图层“{chosen}”。", f"Read layer '{chosen}'."))
     return UploadStream(path=path, layer=chosen, format=kind, fields=[str(f) for f in info["fields"]],

@@ -152,7 +152,7 @@ def _read(source: Path, kind: str, work: Path, *, encoding, geometry, layer) -> 
     if kind == "zip":
         return _read_zip(source, work, encoding=encoding, geometry=geometry, layer=layer)
     if kind == "shapefile":
-        return _read_shapefile(_shape_parts(source), work, encoding)
+        return _read_shapefile(shape_parts(source), work, encoding)
     staged = work / f"upload{source.suffix.lower() or '.' + kind}"
     shutil.copyfile(source, staged)
     return _read_single(staged, kind, work, encoding=encoding, geometry=geometry, layer=layer)
@@ -178,14 +178,14 @@ def _read_zip(path: Path, work: Path, *, encoding, geometry, layer) -> _Raw:
     shps = [f for f in files if f.suffix.lower() == ".shp"]
     if shps:
         shp = _pick_shapefile(shps, root, geometry, layer)
-        return _read_shapefile(_shape_parts(shp), work, encoding)
+        return _read_shapefile(shape_parts(shp), work, encoding)
     others = [f for f in files if SUFFIXES.get(f.suffix.lower()) in ("gpkg", "geojson", "kml")]
     if len(others) == 1:
         kind = SUFFIXES[others[0].suffix.lower()]
         return _read_single(others[0], kind, work, encoding=encoding, geometry=geometry, layer=layer)
     names = [str(f.relative_to(root)) for f in files][:20]
     if others:
-        raise _several([str(f.relative_to(root)) for f in others])
+        raise several_layers_error([str(f.relative_to(root)) for f in others])
     raise GeoInputError(
         f"压缩包中没有可读取的矢量文件（找到：{'、'.join(names) or '无'}）。"
         "请把 .shp、.shx、.dbf（及 .prj、.cpg）一起打包，或上传 .gpkg/.geojson/.kml。",
@@ -194,7 +194,7 @@ def _read_zip(path: Path, work: Path, *, encoding, geometry, layer) -> _Raw:
         code="unknown_format")
 
 
-def _several(names: list[str]) -> GeoInputError:
+def several_layers_error(names: list[str]) -> GeoInputError:
     return GeoInputError(
         f"文件中有多个图层：{'、'.join(names)}。请选择其中一个，或每次只上传一个图层。",
         f"The file holds several layers: {', '.join(names)}. Choose one, or upload one layer at "
@@ -220,7 +220,7 @@ def _pick_shapefile(shps: list[Path], root: Path, geometry: str, layer) -> Path:
         fitting = [p for p in shps if _shp_type(p) in wanted]
         if len(fitting) == 1:
             return fitting[0]
-    raise _several(list(names))
+    raise several_layers_error(list(names))
 
 
 def _shp_type(shp: Path) -> str | None:
@@ -230,7 +230,7 @@ def _shp_type(shp: Path) -> str | None:
         return None
 
 
-def _shape_parts(shp: Path) -> dict[str, Path]:
+def shape_parts(shp: Path) -> dict[str, Path]:
     """The parts of the shapefile ``shp`` by lower-case suffix (any case on disk).
 
     Raises ``missing_part`` when the .shx or .dbf is missing.
@@ -330,7 +330,7 @@ def _read_gpkg(path: Path, geometry: str, layer) -> _Raw:
                                 f"The GeoPackage has no {en} layer (layers: {', '.join(names) or 'none'}).",
                                 code=code)
         if len(fitting) > 1:
-            raise _several(fitting)
+            raise several_layers_error(fitting)
         chosen = fitting[0]
     gpkg.check_layer_records(path, chosen)
     gdf = _ogr_read(path, layer=chosen)
@@ -410,7 +410,7 @@ def _finish(raw: _Raw, *, crs, datum, geometry, region, deadline: Deadline) -> V
     source, how, notes = resolve_crs(raw.file_crs, bounds, user=crs, region=region)
     notes = raw.notes + notes
     if how != "user":
-        _require_cgcs2000_datum(source)
+        require_cgcs2000_datum(source)
     if datum:
         gdf, datum_note = _convert_datum(gdf, source, datum)
         notes.append(datum_note)
@@ -455,7 +455,7 @@ def _set_aside(raw: _Raw) -> tuple[gpd.GeoDataFrame, np.ndarray, list[dict]]:
     return raw.gdf.loc[keep], rows[keep], unreadable
 
 
-def _require_cgcs2000_datum(crs) -> None:
+def require_cgcs2000_datum(crs) -> None:
     c = get_crs(crs)
     if c.ellipsoid is not None and abs(c.ellipsoid.semi_major_metre - 6378137.0) > 0.5:
         raise CRSError(

@@ -3,6 +3,9 @@
 One entry point, :func:`write_vector`, turns a GeoDataFrame into the bytes of a download in one
 of :data:`FORMATS` and one of :data:`DOWNLOAD_EPSG`. Every format goes through GDAL (pyogrio),
 written to a temporary folder and read back as bytes, so there is one implementation for all.
+A layer too big to hold whole is written batch by batch, each appended to the file, in the
+formats GDAL appends to cheaply (:data:`APPENDABLE`); GeoJSON and KML are rewritten whole on
+every append, so they are written from one frame only.
 
 Format notes:
 
@@ -24,6 +27,7 @@ import io
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +72,9 @@ DOWNLOAD_EPSG = {
        for _, prefixed, zone in GK_ZONES.values()},
 }
 
+#: formats written batch by batch (GDAL appends to the file); the others from one frame
+APPENDABLE = ("gpkg", "shp", "csv")
+
 #: the only coordinate systems KML can hold
 KML_EPSG = (WGS84, CGCS2000)
 
@@ -110,9 +117,12 @@ def parse_download_crs(value) -> int:
     return int(text)
 
 
-def write_vector(gdf: gpd.GeoDataFrame, fmt: str, crs, name: str, *, about: str = "",
-                 id_field: str | None = None, label_field: str | None = None) -> VectorFile:
-    """Write ``gdf`` as format ``fmt`` in EPSG ``crs`` and return the file.
+def write_vector(gdf: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame], fmt: str, crs, name: str, *,
+                 about: str = "", id_field: str | None = None,
+                 label_field: str | None = None) -> VectorFile:
+    """Write ``gdf`` as format ``fmt`` in EPSG ``crs`` and return the file. ``gdf`` may be
+    batches of one layer (same columns, in order) when ``fmt`` is :data:`APPENDABLE`: each is
+    written and let go before the next is read.
 
     ``name`` becomes the layer and file name (ASCII letters, digits, ``_`` and ``-``); ``about``
     is a plain-text note stored where the format has room for one (GeoPackage and GeoJSON layer
@@ -129,19 +139,24 @@ def write_vector(gdf: gpd.GeoDataFrame, fmt: str, crs, name: str, *, about: str 
                        code="bad_crs", candidates=list(KML_EPSG))
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
         raise ValueError(f"layer name {name!r} must be ASCII letters, digits, '_' or '-'")
-    out = _to_epsg(gdf, code)
+    batches = (_to_epsg(batch, code) for batch in
+               ([gdf] if isinstance(gdf, gpd.GeoDataFrame) else gdf))
     stem = f"{name}_EPSG{code}"
     with tempfile.TemporaryDirectory(prefix="sei-export-") as tmp:
         folder = Path(tmp)
         if fmt == "shp":
-            data = _write_shapefile_zip(out, folder, stem, name, code, about, id_field)
+            data = _write_shapefile_zip(batches, folder, stem, name, code, about, id_field)
         else:
             path = folder / f"{stem}{FORMATS[fmt].extension}"
-            if fmt == "kml" and label_field:
-                out = out.assign(Name=out[label_field])  # LIBKML names placemarks from "Name"
-            if fmt == "csv":
-                out = _spreadsheet_safe(out)
-            _write(out, path, fmt, name, _layer_options(fmt, code, about, id_field))
+            for i, out in enumerate(batches):
+                if i and fmt not in APPENDABLE:
+                    raise ValueError(f"{fmt} is written from one frame, not in batches")
+                if fmt == "kml" and label_field:
+                    out = out.assign(Name=out[label_field])  # LIBKML names placemarks from "Name"
+                if fmt == "csv":
+                    out = _spreadsheet_safe(out)
+                layer = path.stem if fmt == "csv" else name  # a CSV's one layer is its file
+                _write(out, path, fmt, layer, _layer_options(fmt, code, about, id_field), append=i > 0)
             data = path.read_bytes()
     return VectorFile(data, f"{stem}{FORMATS[fmt].extension}", FORMATS[fmt].mimetype)
 
@@ -161,16 +176,19 @@ def _layer_options(fmt: str, code: int, about: str, id_field: str | None) -> dic
         # about a millimetre in degrees or in metres
         "geojson": {"DESCRIPTION": about, "ID_FIELD": id_field,
                     "COORDINATE_PRECISION": "8" if code in KML_EPSG else "3"},
-        "csv": {"GEOMETRY": "AS_WKT", "WRITE_BOM": "YES", "LINEFORMAT": "CRLF"},
+        # the .csvt types the columns when a batch is appended (it is not part of the download)
+        "csv": {"GEOMETRY": "AS_WKT", "WRITE_BOM": "YES", "LINEFORMAT": "CRLF", "CREATE_CSVT": "YES"},
         "kml": {"DESCRIPTION": about},
     }[fmt]
     return {k: v for k, v in options.items() if v}
 
 
-def _write(gdf, path: Path, fmt: str, layer: str, options: dict) -> None:
+def _write(gdf, path: Path, fmt: str, layer: str, options: dict, *, append: bool = False) -> None:
+    """Write ``gdf`` to ``path`` (creating it), or ``append`` its features to the layer there."""
     gdf.to_file(path, driver=FORMATS[fmt].driver, layer=layer, engine="pyogrio",
-                encoding="UTF-8", layer_options=options,
-                dataset_options={"VERSION": GPKG_VERSION} if fmt == "gpkg" else None)
+                encoding="UTF-8", layer_options=None if append else options,
+                dataset_options={"VERSION": GPKG_VERSION} if fmt == "gpkg" and not append else None,
+                mode="a" if append else "w")
 
 
 def dbf_field_names(columns) -> dict[str, str]:
@@ -216,32 +234,48 @@ def _fit_dbf(gdf: gpd.GeoDataFrame):
     return out.rename(columns=renamed), renamed, cut
 
 
-def _write_shapefile_zip(gdf, folder: Path, stem: str, name: str, code: int, about: str,
-                         id_field: str | None) -> bytes:
-    fitted, renamed, cut = _fit_dbf(gdf)
-    id_field = id_field if id_field in gdf.columns else None
-    _write(fitted, folder / f"{stem}.shp", "shp", stem, {})
-    fulltext = f"{stem}_fulltext.csv" if cut else None
+def _write_shapefile_zip(batches: Iterable[gpd.GeoDataFrame], folder: Path, stem: str, name: str,
+                         code: int, about: str, id_field: str | None) -> bytes:
+    cut_rows, counts, records = [], {}, 0  # the rows with a cut text; cut texts per column
+    for i, gdf in enumerate(batches):
+        fitted, renamed, cut = _fit_dbf(gdf)
+        if i == 0:
+            id_field = id_field if id_field in gdf.columns else None
+            columns = list(gdf.columns)
+        _write(fitted, folder / f"{stem}.shp", "shp", stem, {}, append=i > 0)
+        if cut:
+            cut_rows.append(_cut_rows(gdf, cut, records))
+        for col, mask in cut.items():
+            counts[col] = counts.get(col, 0) + int(mask.sum())
+        records += len(gdf)
+    fulltext = f"{stem}_fulltext.csv" if counts else None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
             zf.write(folder / f"{stem}{ext}", f"{stem}{ext}")
         if fulltext:
-            zf.writestr(fulltext, _fulltext_csv(gdf, cut, id_field))
-        zf.writestr("README.txt", _shapefile_readme(name, code, about, renamed, cut, fulltext,
+            zf.writestr(fulltext, _fulltext_csv(pd.concat(cut_rows, ignore_index=True),
+                                                [c for c in columns if c in counts], id_field))
+        zf.writestr("README.txt", _shapefile_readme(name, code, about, renamed, counts, fulltext,
                                                     id_field).encode("utf-8-sig"))
     return buffer.getvalue()
 
 
-def _fulltext_csv(gdf: gpd.GeoDataFrame, cut: dict, id_field: str | None) -> bytes:
-    """The rows with a cut text, keyed by record number (and ``id_field``), with the full texts."""
+def _cut_rows(gdf: gpd.GeoDataFrame, cut: dict, before: int) -> pd.DataFrame:
+    """The rows of ``gdf`` with a cut text (every column but the geometry), with their record
+    number (``gdf`` follows ``before`` records)."""
     rows = pd.Series(False, index=range(len(gdf)))
     for mask in cut.values():
         rows |= mask
-    key = [id_field] if id_field else []
-    table = gdf.reset_index(drop=True).loc[rows.to_numpy(), key + list(cut)]
-    table = _spreadsheet_safe(table)
-    table.insert(0, "record", table.index + 1)
+    table = gdf.reset_index(drop=True).drop(columns=gdf.geometry.name).loc[rows.to_numpy()]
+    return table.assign(record=before + table.index + 1)
+
+
+def _fulltext_csv(rows: pd.DataFrame, cut: list[str], id_field: str | None) -> bytes:
+    """The rows with a cut text, keyed by record number (and ``id_field``), with the full
+    texts of the ``cut`` columns."""
+    table = _spreadsheet_safe(rows[([id_field] if id_field else []) + cut])
+    table.insert(0, "record", rows["record"])
     out = io.StringIO()
     table.to_csv(out, index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     return out.getvalue().encode("utf-8-sig")
@@ -253,7 +287,7 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].map(safe_cell) for c in text})
 
 
-def _shapefile_readme(name, code, about, renamed, cut, fulltext, id_field) -> str:
+def _shapefile_readme(name, code, about, renamed, counts, fulltext, id_field) -> str:
     zh, en = DOWNLOAD_EPSG[code]
     lines = [f"{name} — Shapefile", "", *about.strip().splitlines(), "",
              f"坐标系 Coordinate system: EPSG:{code} {zh} / {en}（.prj）",
@@ -261,7 +295,7 @@ def _shapefile_readme(name, code, about, renamed, cut, fulltext, id_field) -> st
     if renamed:
         lines += ["字段名超过 10 字节，已缩短 / Field names longer than 10 bytes were shortened:"]
         lines += [f"  {short} = {full}" for full, short in renamed.items()] + [""]
-    if cut:
+    if counts:
         key = f"record（DBF 记录号）与 {id_field}" if id_field else "record（DBF 记录号）"
         lines += [
             f"DBF 文本字段最长 {DBF_TEXT_BYTES} 字节，以下字段的较长文字已在完整汉字处截断；"
@@ -270,7 +304,7 @@ def _shapefile_readme(name, code, about, renamed, cut, fulltext, id_field) -> st
             f"cut at a character boundary; the full texts are in {fulltext} (UTF-8, joined by "
             f"record{' and ' + id_field if id_field else ''}).",
         ]
-        lines += [f"  {renamed.get(col, col)}: {int(mask.sum())}" for col, mask in cut.items()]
+        lines += [f"  {renamed.get(col, col)}: {n}" for col, n in counts.items()]
         lines.append("")
     lines += ["如需完整字段名与全文，请下载 GeoPackage。",
               "For full field names and texts, download the GeoPackage."]

@@ -133,8 +133,8 @@ class Areas:
     def __init__(self, catalog: Catalog):
         self.by_id: dict[str, Area] = {PROVINCE: Area(PROVINCE, PROVINCE, *PROVINCE_NAME)}
         for kind, layer in (("park", "parks"), ("zone", "zones"), ("cluster", "clusters")):
-            gdf = catalog.layer(layer, copy=False)
-            for fid, zh, en in zip(gdf["id"], gdf["name_zh"], gdf["name_en"], strict=True):
+            names = catalog.attributes(layer, ["id", "name_zh", "name_en"]).fillna("")  # no geometry
+            for fid, zh, en in zip(names["id"], names["name_zh"], names["name_en"], strict=True):
                 self.by_id[fid] = Area(fid, kind, zh, en or zh)
         cities = catalog.boundaries("city", 0)
         for zh in cities["name_zh"]:

@@ -15,10 +15,12 @@ applied partition by partition, with three differences a province-wide batch nee
   refusing the whole file.
 
 How it streams: the command reads the file batch by batch (:mod:`geo.arrow_stream`, geometry
-still as WKB/WKT bytes) and scatters each batch to a worker, at most :data:`IN_FLIGHT` per
-worker at a time; the worker parses, cleans, checks and returns an Arrow table; the command
-writes the tables in file order as they come back. The parks, zones and quotas are scattered
-to every worker once. Workers need the package installed, not the file.
+still as WKB/WKT bytes) and scatters each batch's geometry column to a worker, at most
+:data:`IN_FLIGHT` per worker at a time; the worker parses, cleans, checks and returns the
+check's columns as an Arrow table (the parcels' WKB too, only where cleaning changed them); the
+command puts them beside the file's own columns and writes the tables in file order as they
+come back. The parks, zones and quotas are scattered to every worker once. Workers need the
+package installed, not the file.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
@@ -40,7 +41,7 @@ from geo.arrow_stream import StreamInfo, check_output, open_batches, write_batch
 from geo.crs import CGCS2000, get_crs
 from geo.units import SURVEY_DIGITS, m2_to_ha, m2_to_mu
 from geo.validate import clean
-from parks.checks import FLAGS, VERDICT_LABELS, LedgerState, Placement, judge, measure
+from parks.checks import FLAGS, VERDICT_LABELS, LedgerState, Placement, judged_columns, measure
 
 #: partitions per worker being read, checked or written at once (bounds every process's memory)
 IN_FLIGHT = 2
@@ -74,33 +75,51 @@ class Reference:
         return cls(areas, LedgerState(ledger.year, ledger.quotas, LedgerState.empty(ledger.year).allocations))
 
 
+#: how a parcel's WKB starts when the output can take the file's bytes as they are: little-endian,
+#: 2D, Polygon or MultiPolygon, no SRID (what :func:`shapely.to_wkb` writes)
+PLAIN_WKB_STARTS = pa.array([b"\x01\x03\x00\x00\x00", b"\x01\x06\x00\x00\x00"], type=pa.binary())
+
+
 @dataclass
 class Partition:
-    """One batch of the file, parsed and cleaned: its parcels in CGCS2000 and which rows of the
-    batch they are (rows with no geometry are skipped, with a note)."""
+    """One batch of the file, parsed and cleaned: its parcels in CGCS2000, which rows of the
+    batch they are (rows with no geometry are skipped, with a note) and whether they are still
+    the file's WKB as read (then the output takes the file's bytes: nothing is encoded again)."""
 
-    batch: pa.RecordBatch
     first_row: int
     geoms: np.ndarray
     kept: np.ndarray
+    as_read: bool
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def prepare(batch: pa.RecordBatch, first_row: int, info: StreamInfo) -> Partition:
-    """Parse, reproject and clean a batch as an upload is (:func:`geo.validate.clean`); raises
-    its :class:`geo.errors.GeoInputError` naming the rows of the file."""
+    """Parse, reproject and clean a batch (its geometry column is all it needs) as an upload is
+    (:func:`geo.validate.clean`); raises its :class:`geo.errors.GeoInputError` naming the rows
+    of the file."""
     rows = np.arange(first_row + 1, first_row + len(batch) + 1)
-    gdf = gpd.GeoDataFrame({ROW: rows}, geometry=info.geometries(batch), crs=info.crs)
-    gdf, notes = clean(gdf if gdf.crs == CGCS2000_CRS else gdf.to_crs(CGCS2000), rows=rows)
-    return Partition(batch, first_row, np.asarray(gdf.geometry.values, dtype=object),
-                     gdf[ROW].to_numpy() - first_row - 1, notes)
+    parsed = info.geometries(batch)
+    gdf = gpd.GeoDataFrame({ROW: rows}, geometry=parsed, crs=info.crs)
+    reprojected = gdf.crs != CGCS2000_CRS
+    gdf, notes = clean(gdf.to_crs(CGCS2000) if reprojected else gdf, rows=rows)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    kept = gdf[ROW].to_numpy() - first_row - 1
+    as_read = (not reprojected and info.encoding == "wkb" and _plain_wkb(batch.column(info.geometry))
+               and all(g is p for g, p in zip(geoms, parsed[kept], strict=True)))  # cleaning left them be
+    return Partition(first_row, geoms, kept, as_read, notes)
+
+
+def _plain_wkb(wkb: pa.Array) -> bool:
+    """Whether every WKB value (missing ones are skipped rows) starts as :data:`PLAIN_WKB_STARTS`."""
+    return pc.all(pc.is_in(pc.binary_slice(wkb, 0, 5), value_set=PLAIN_WKB_STARTS)).as_py() is not False
 
 
 def check_partition(batch: pa.RecordBatch, first_row: int, info: StreamInfo,
                     reference: Reference) -> tuple[pa.Table, list[tuple[str, str]]]:
-    """The task a worker runs: one batch checked with Shapely (:func:`parks.checks.measure`)."""
+    """The task a worker runs: one batch's geometry column checked with Shapely
+    (:func:`parks.checks.measure`); returns :func:`check_columns` and the notes."""
     part = prepare(batch, first_row, info)
-    return result_table(part, measure(part.geoms, reference.areas), reference, info), part.notes
+    return check_columns(part, measure(part.geoms, reference.areas), reference), part.notes
 
 
 def _rounded(m2: np.ndarray, stem: str) -> dict[str, np.ndarray]:
@@ -109,41 +128,64 @@ def _rounded(m2: np.ndarray, stem: str) -> dict[str, np.ndarray]:
             f"{stem}_mu": np.round(m2_to_mu(m2), SURVEY_DIGITS["mu"])}
 
 
-def reason_codes(flags: np.ndarray) -> np.ndarray:
+def reason_codes(flags: np.ndarray) -> pa.DictionaryArray:
     """Each row's reason codes (:data:`parks.checks.FLAGS`), ``;``-separated, failures first."""
     order = sorted(FLAGS, key=lambda code: ("fail", "review", "info").index(FLAGS[code][1]))
     values, inverse = np.unique(flags, return_inverse=True)
-    texts = np.array([";".join(c for c in order if v & FLAGS[c][0]) for v in values], dtype=object)
-    return texts[inverse]
+    texts = [";".join(c for c in order if v & FLAGS[c][0]) for v in values]
+    return pa.DictionaryArray.from_arrays(pa.array(inverse, type=pa.int32()), pa.array(texts, type=STRING))
 
 
-def result_table(part: Partition, placement: Placement, reference: Reference,
-                 info: StreamInfo) -> pa.Table:
-    """The file's own columns (a clashing name gets ``_input``), the check's columns
-    (:data:`CHECK_COLUMNS`; areas as surveys report them: m² to 2 decimals, 公顷 to 4, 亩 to 2)
-    and the parcel in CGCS2000 as WKB, for the rows kept."""
-    rows = judge(part.geoms, placement, reference.areas, reference.ledger, in_file_order=False)
-    verdict = rows["verdict"].to_numpy(dtype=object)
-    labels = pd.DataFrame(VERDICT_LABELS, index=["zh", "en"]).T.loc[verdict]
+def _by_area(assigned: np.ndarray, values) -> pa.DictionaryArray:
+    """The assigned area's ``values`` per parcel (null where none), as indices into them."""
+    dictionary = pa.array(np.asarray(values, dtype=object), type=STRING, from_pandas=True)
+    return pa.DictionaryArray.from_arrays(pa.array(assigned, type=pa.int32(), mask=assigned < 0), dictionary)
+
+
+def check_columns(part: Partition, placement: Placement, reference: Reference) -> pa.Table:
+    """The check's columns (:data:`CHECK_COLUMNS`; areas as surveys report them: m² to 2
+    decimals, 公顷 to 4, 亩 to 2; text dictionary-encoded) for the rows kept, and the parcel in
+    CGCS2000 as WKB (``geometry``) unless it is still the file's (``part.as_read``)."""
+    areas = reference.areas
+    rows = judged_columns(len(part.geoms), placement, areas, reference.ledger, in_file_order=False)
+    verdict = pa.array(rows["verdict"], type=STRING).dictionary_encode()
+    labels = {lang: pa.DictionaryArray.from_arrays(verdict.indices, pa.array(
+        [VERDICT_LABELS[v][i] for v in verdict.dictionary.to_pylist()], type=STRING))
+        for i, lang in enumerate(("zh", "en"))}
     columns = {ROW: part.first_row + 1 + part.kept,
-               **{c: rows[c].to_numpy(dtype=object) for c in
-                  ("area_id", "area_kind", "area_name_zh", "area_name_en", "geom_basis")},
-               **_rounded(rows["area_m2"].to_numpy(), "area"),
-               **_rounded(rows["gk_area_m2"].to_numpy(), "gk_area"), "gk_epsg": rows["gk_epsg"].to_numpy(),
-               **_rounded(rows["outside_m2"].to_numpy(), "outside"),
-               **{c: np.round(rows[c].to_numpy(dtype=float), SURVEY_DIGITS["m2"])
-                  for c in ("quota_m2", "before_m2", "after_m2")},
-               "quota_basis": rows["quota_basis"].to_numpy(dtype=object), "verdict": verdict,
-               "verdict_zh": labels["zh"].to_numpy(), "verdict_en": labels["en"].to_numpy(),
-               "reasons": reason_codes(rows["flags"].to_numpy()), "flags": rows["flags"].to_numpy()}
-    own = part.batch.drop_columns([info.geometry]).take(pa.array(part.kept))
+               **{c: _by_area(placement.assigned, areas[column]) for c, column in
+                  (("area_id", "area_id"), ("area_kind", "kind"), ("area_name_zh", "name_zh"),
+                   ("area_name_en", "name_en"), ("geom_basis", "geom_basis"))},
+               **_rounded(rows["area_m2"], "area"),
+               **_rounded(rows["gk_area_m2"], "gk_area"), "gk_epsg": rows["gk_epsg"],
+               **_rounded(rows["outside_m2"], "outside"),
+               **{c: np.round(rows[c], SURVEY_DIGITS["m2"]) for c in ("quota_m2", "before_m2", "after_m2")},
+               "quota_basis": pa.array(rows["quota_basis"], type=STRING).dictionary_encode(),
+               "verdict": verdict, "verdict_zh": labels["zh"], "verdict_en": labels["en"],
+               "reasons": reason_codes(rows["flags"]), "flags": rows["flags"]}
+    arrays = {name: columns[name] if isinstance(columns[name], pa.Array) else
+              pa.array(columns[name], type=kind, from_pandas=True) for name, kind in CHECK_COLUMNS.items()}
+    if not part.as_read:
+        arrays["geometry"] = pa.array(shapely.to_wkb(part.geoms), type=pa.binary())
+    return pa.table(arrays)
+
+
+def result_table(batch: pa.RecordBatch, first_row: int, checked: pa.Table, info: StreamInfo) -> pa.Table:
+    """The rows written out: the file's own columns of the rows kept (a clashing name gets
+    ``_input``), the check's columns (:func:`check_columns`) and the parcel as WKB, the file's
+    own bytes where cleaning left them as read."""
+    kept = checked.column(ROW).to_numpy() - first_row - 1
+    if len(kept) < len(batch):  # else every row was kept, in order: nothing to take
+        batch = batch.take(pa.array(kept))
+    own = batch.drop_columns([info.geometry])
     own = own.rename_columns([f"{n}_input" if n in CHECK_COLUMNS or n == "geometry" else n
                               for n in own.schema.names])
     table = pa.Table.from_batches([own]) if isinstance(own, pa.RecordBatch) else own
-    for name, kind in CHECK_COLUMNS.items():
-        array = pa.array(columns[name], type=kind, from_pandas=True)
-        table = table.append_column(name, array.dictionary_encode() if kind == STRING else array)
-    return table.append_column("geometry", pa.array(shapely.to_wkb(part.geoms), type=pa.binary()))
+    for name in CHECK_COLUMNS:
+        table = table.append_column(name, checked.column(name))
+    geometry = (checked.column("geometry") if "geometry" in checked.column_names
+                else batch.column(info.geometry).cast(pa.binary()))
+    return table.append_column("geometry", geometry)
 
 
 def plain(table: pa.Table) -> pa.Table:
@@ -174,7 +216,9 @@ class Summary:
 def dask_engine(workers: int | None = None, scheduler: str | None = None):
     """The dask engine (:class:`OnCluster`) on the scheduler at ``scheduler``
     (``tcp://host:8786``), else on a local cluster of ``workers`` processes (default: the CPUs),
-    one thread each, closed at the end."""
+    one thread each, closed at the end. The local cluster's scheduler runs in this process, so
+    batches and results go straight between this process and the workers (dask would otherwise
+    pass each through the scheduler: a second copy here, for nothing)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -182,7 +226,7 @@ def dask_engine(workers: int | None = None, scheduler: str | None = None):
             yield OnCluster(client)
         return
     with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster, direct_to_workers=True) as client:
         yield OnCluster(client)
 
 
@@ -199,21 +243,25 @@ class OnCluster:
         window = IN_FLIGHT * max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
         on_workers = client.scatter(reference, broadcast=True)
         pending: deque = deque()
+
+        def done():
+            future, batch, first_row = pending.popleft()
+            checked, notes = future.result()
+            return result_table(batch, first_row, checked, info), notes, len(batch)
+
         first_row = 0
         try:
             for batch in batches:
-                future = client.submit(check_partition, client.scatter(batch, hash=False), first_row, info,
-                                       on_workers, pure=False)
-                pending.append((future, len(batch)))
+                geometry = client.scatter(batch.select([info.geometry]), hash=False)
+                future = client.submit(check_partition, geometry, first_row, info, on_workers, pure=False)
+                pending.append((future, batch, first_row))
                 first_row += len(batch)
                 while len(pending) >= window:
-                    future, rows_in = pending.popleft()
-                    yield *future.result(), rows_in
+                    yield done()
             while pending:
-                future, rows_in = pending.popleft()
-                yield *future.result(), rows_in
+                yield done()
         finally:
-            for future, _ in pending:
+            for future, _, _ in pending:
                 future.cancel()
 
 
@@ -222,7 +270,8 @@ def in_process(batches: Iterator[pa.RecordBatch], info: StreamInfo, reference: R
     engines are compared with; small files)."""
     first_row = 0
     for batch in batches:
-        yield *check_partition(batch, first_row, info, reference), len(batch)
+        checked, notes = check_partition(batch, first_row, info, reference)
+        yield result_table(batch, first_row, checked, info), notes, len(batch)
         first_row += len(batch)
 
 

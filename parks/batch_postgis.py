@@ -5,7 +5,7 @@ The parks and zones go into a schema of the run's own (GiST-indexed, analysed); 
 of the file is copied in (``COPY``), placed by :data:`PLACEMENT` — ``ST_Intersects`` through
 the index, areas on the ellipsoid with ``geography`` — and read back in order. The rest (the
 Gauss–Krüger area, the verdict, the columns) is the same Python as the dask engine's
-(:func:`parks.checks.judge`, :func:`parks.batch.result_table`), so both write the same file.
+(:func:`parks.checks.judge`, :func:`parks.batch.check_columns`), so both write the same file.
 The schema is dropped at the end; the database never holds more than a partition of parcels.
 """
 
@@ -19,7 +19,7 @@ import pyarrow as pa
 import shapely
 
 from geo.area import gk_area_m2
-from parks.batch import Reference, prepare, result_table
+from parks.batch import Reference, check_columns, prepare, result_table
 from parks.checks import KIND_RANK, TOLERANCE_M2, Placement
 
 #: each parcel's ellipsoidal m², and among the areas it overlaps by more than the tolerance the
@@ -114,7 +114,8 @@ def in_postgis(url: str):
                 for batch in batches:
                     part = prepare(batch, first_row, info)
                     placement = place(conn, schema, part.geoms)
-                    yield result_table(part, placement, reference, info), part.notes, len(batch)
+                    checked = check_columns(part, placement, reference)
+                    yield result_table(batch, first_row, checked, info), part.notes, len(batch)
                     first_row += len(batch)
             finally:
                 conn.execute(in_schema(schema, "DROP SCHEMA {schema} CASCADE"))

@@ -12,7 +12,8 @@ Two ways to read a layer, and the name says which: :meth:`Catalog.layer` loads i
 :meth:`Catalog.positions` and :meth:`Catalog.features` read columns without geometry, or single
 features by their position in the file, so a layer of a million features costs the server tens of
 megabytes, not gigabytes (the overview, its filters and search, the feature popups of tiled
-layers, the park pages, ``/healthz``, the ledger, parcel checks). A served layer is a Shapefile,
+layers, the park pages, ``/healthz``, the ledger, parcel checks, and the OGC API and downloads of
+a big layer: :meth:`Catalog.is_big`). A served layer is a Shapefile,
 whose feature IDs are its record numbers from 0: a feature's position is its FID, read through
 the ``.shx`` index.
 """
@@ -36,6 +37,7 @@ import shapely
 
 from core.shipped import shipped
 from geo.crs import CGCS2000
+from geo.shp_records import record_bounds
 from parks.sources import PARK_SLOTS, read_sites
 from store.layer_versions import current_path, current_version, pointer_stamps
 
@@ -84,6 +86,12 @@ EVIDENCE_COLUMNS = ("evidence", "source", "prec_note")
 #: the columns the light paths read (overview filters, search, the ledger):
 #: read together in one pass over the attribute table the first time any column is asked for
 SERVED_COLUMNS = ("id", "name_zh", "name_en", "kind", "slot", "city", "sector_zh", "ind_zh", "ind_en")
+#: a thematic layer of more features than this is big (:meth:`Catalog.is_big`): the overview
+#: draws it from tiles instead of inlining it, and the OGC API and downloads read it light
+BIG_LAYER_FEATURES = 2_000
+#: shapely geometry type id -> type name (as GeoJSON names it)
+_SHAPELY_TYPES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint",
+                  5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 
 
 class Catalog:
@@ -177,7 +185,8 @@ class Catalog:
         one row per feature in file order, without geometry: a column-only read (strings
         Arrow-backed). Kept per file version, each column read once when first asked for (with
         every one of :data:`SERVED_COLUMNS` not read yet); the row positions are those
-        :meth:`features` and :meth:`located` use."""
+        :meth:`features` and :meth:`located` use. :data:`EVIDENCE_COLUMNS` are joined on as
+        :meth:`layer` joins them (not kept)."""
         self._check_thematic(name)
         stamp = self._stamp(name)
         with self._light_locks[name]:
@@ -185,7 +194,9 @@ class Catalog:
             if cached is None or cached[0] != stamp:
                 cached = (stamp, pd.DataFrame(), tuple(pyogrio.read_info(stamp[0])["fields"]))
             _, frame, fields = cached
-            wanted = [c for c in dict.fromkeys(columns) if c in fields]
+            evidence = [c for c in EVIDENCE_COLUMNS if c in columns and "src_id" in fields]
+            wanted = [c for c in dict.fromkeys([*columns, *(["src_id"] if evidence else [])])
+                      if c in fields]
             if not len(frame.columns) or any(c not in frame.columns for c in wanted):
                 missing = [c for c in dict.fromkeys([*wanted, *SERVED_COLUMNS])
                            if c in fields and c not in frame.columns]
@@ -193,20 +204,21 @@ class Catalog:
                                               use_arrow=True, encoding="UTF-8")
                 frame = read if frame.empty else pd.concat([frame, read], axis=1)
             self._columns[name] = (stamp, frame, fields)
-        return frame[wanted]
+        if evidence:
+            frame = pd.concat([frame, self._with_evidence(frame[["src_id"]])[evidence]], axis=1)
+        return frame[[c for c in dict.fromkeys(columns) if c in wanted or c in evidence]]
 
     def bounds(self, name: str) -> np.ndarray:
         """(n, 4) bounds of every feature of ``name`` in CGCS2000 (file order), NaN where it has
-        no geometry; read once per file version (GDAL reads each shape, only its envelope is
-        kept: 32 bytes a feature)."""
+        no geometry; read once per file version, from the Shapefile's record headers (32 bytes
+        a feature are kept)."""
         self._check_thematic(name)
         stamp = self._stamp(name)
         with self._light_locks[name]:
             cached = self._bounds.get(name)
             if cached and cached[0] == stamp:
                 return cached[1]
-            _, bounds = pyogrio.read_bounds(stamp[0])
-            bounds = np.ascontiguousarray(bounds.T)
+            bounds = record_bounds(stamp[0])
             crs = pyogrio.read_info(stamp[0])["crs"]
             if crs and gpd.GeoSeries(crs=crs).crs.to_epsg() != CGCS2000:
                 located = ~np.isnan(bounds[:, 0])
@@ -217,9 +229,10 @@ class Catalog:
 
     def prefetch(self, name: str) -> None:
         """Read ``name``'s :data:`SERVED_COLUMNS` and bounds now (a start-up step for big layers:
-        the first overview then finds them read)."""
-        self.attributes(name, SERVED_COLUMNS)
+        the first overview then finds them read; bounds first, they take a fraction of the
+        time)."""
         self.bounds(name)
+        self.attributes(name, SERVED_COLUMNS)
 
     def located(self, name: str) -> np.ndarray:
         """Whether each feature of ``name`` (in file order) has a geometry."""
@@ -298,6 +311,27 @@ class Catalog:
     def feature_count(self, name: str) -> int:
         """Features in ``name``'s file, read from its header (nothing is loaded)."""
         return int(pyogrio.read_info(self.path(name))["features"])
+
+    def is_big(self, name: str) -> bool:
+        """Whether ``name`` has more than :data:`BIG_LAYER_FEATURES` features: too big to inline
+        in the overview or to load whole in a request."""
+        return self.feature_count(name) > BIG_LAYER_FEATURES
+
+    def geometry_types(self, name: str) -> set[str]:
+        """The geometry types (``Point``, ``MultiPolygon``…) of ``name``'s features. A point file
+        holds one type, named in its header; any other is read in one streamed pass over its
+        shapes (nothing kept: seconds for a million polygons)."""
+        self._check_thematic(name)
+        path = self.path(name)
+        declared = pyogrio.read_info(path)["geometry_type"].split(" ")[0]
+        if declared in ("Point", "MultiPoint"):
+            return {declared} if self.located(name).any() else set()
+        found: set[str] = set()
+        with pyogrio.open_arrow(path, columns=[], batch_size=65_536, use_pyarrow=True) as (_, batches):
+            for batch in batches:
+                geoms = shapely.from_wkb(batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False))
+                found |= {_SHAPELY_TYPES[t] for t in np.unique(shapely.get_type_id(geoms)).tolist() if t >= 0}
+        return found
 
     def data_version(self) -> str:
         """A short digest of every default layer file (shipped and local) and of the imported

@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 
 from core.errors import UserError
-from geo.area import ellipsoidal_area_m2, gk_area_m2
+from geo.area import ellipsoidal_and_gk_area_m2, ellipsoidal_area_m2
 from geo.crs import CGCS2000
 from geo.units import survey_areas
 from parks import provenance as pv
@@ -171,14 +171,16 @@ def parcel_labels(parcels: gpd.GeoDataFrame) -> list[str]:
 
 
 def _pair_areas(parcels, others, pi, oi, parcel_m2) -> np.ndarray:
-    """Ellipsoidal m² of parcel ∩ other for each candidate pair; whole parcels where covered."""
+    """Ellipsoidal m² of parcel ∩ other for each candidate pair (pairs whose bounding boxes meet
+    will do); whole parcels where covered, 0 where they do not meet."""
     out = np.zeros(len(pi))
     if not len(pi):
         return out
     covered = shapely.covers(others[oi], parcels[pi])
     out[covered] = parcel_m2[pi[covered]]
-    rest = ~covered
-    if rest.any():
+    rest = np.flatnonzero(~covered)
+    rest = rest[shapely.intersects(others[oi[rest]], parcels[pi[rest]])]
+    if len(rest):
         out[rest] = ellipsoidal_area_m2(shapely.intersection(parcels[pi[rest]], others[oi[rest]]))
     return out
 
@@ -203,8 +205,7 @@ class Placement:
 def measure(geoms, areas: gpd.GeoDataFrame, tree=None, labels=None) -> Placement:
     """Areas and placement of ``geoms`` (CGCS2000). With ``labels`` a straddling parcel raises
     :class:`StraddleError` (an upload is one application); without, it is marked."""
-    area_m2 = ellipsoidal_area_m2(geoms)
-    gk_m2, gk_codes = gk_area_m2(geoms)
+    area_m2, gk_m2, gk_codes = ellipsoidal_and_gk_area_m2(geoms)
     tree = tree if tree is not None else shapely.STRtree(geoms)
     return Placement(area_m2, gk_m2, gk_codes, *_assign_areas(geoms, tree, area_m2, areas, labels))
 
@@ -217,7 +218,7 @@ def _assign_areas(geoms, tree, parcel_m2, areas: gpd.GeoDataFrame, labels):
     the areas with every parcel."""
     area_geoms = np.asarray(areas.geometry.values, dtype=object)
     shapely.prepare(area_geoms)
-    ai, pi = tree.query(area_geoms, predicate="intersects")
+    ai, pi = tree.query(area_geoms)  # bounding boxes: most pairs are settled by covers alone
     inside = _pair_areas(geoms, area_geoms, pi, ai, parcel_m2)
     keep = inside > TOLERANCE_M2
     pairs = pd.DataFrame({"p": pi[keep], "a": ai[keep], "m2": inside[keep],
@@ -331,7 +332,16 @@ def judge(geoms, placement: Placement, areas: gpd.GeoDataFrame, ledger: LedgerSt
     one application, charged in file order; otherwise each parcel is checked on its own against
     the quota left at the start (a batch check of unrelated parcels).
     """
-    n = len(geoms)
+    columns = judged_columns(len(geoms), placement, areas, ledger, labels=labels, declared=declared,
+                             overlaps=overlaps, upload_partners=upload_partners, in_file_order=in_file_order)
+    return with_none(gpd.GeoDataFrame(columns, geometry=geoms, crs=CGCS2000))
+
+
+def judged_columns(n: int, placement: Placement, areas: gpd.GeoDataFrame, ledger: LedgerState, *,
+                   labels=None, declared: str | None = None, overlaps=None, upload_partners=None,
+                   in_file_order: bool = True) -> dict[str, np.ndarray]:
+    """:func:`judge`'s rows as columns of arrays, for ``n`` parcels (what a batch check writes
+    out without building a frame)."""
     area_m2, assigned, inside_m2 = placement.area_m2, placement.assigned, placement.inside_m2
     overlap_m2, overlap_ids = overlaps if overlaps is not None else (np.zeros(n), {})
     upload_partners = upload_partners or {}
@@ -345,10 +355,10 @@ def judge(geoms, placement: Placement, areas: gpd.GeoDataFrame, ledger: LedgerSt
     geom_basis = from_areas("geom_basis", None)
     outside_m2 = np.where(has_area, np.clip(area_m2 - inside_m2, 0, None), area_m2)
 
-    quotas = ledger.quotas.reindex(pd.Index(area_ids, dtype=object))
-    quota_m2 = quotas["quota_m2"].to_numpy(dtype=float)
-    quota_basis = quotas["basis"].fillna(pv.NONE).to_numpy(dtype=object)
-    committed = quotas["committed_m2"].fillna(0).to_numpy(dtype=float)
+    quotas = ledger.quotas.reindex(pd.Index(areas["area_id"], dtype=object))  # per area, then per parcel
+    quota_m2 = np.where(has_area, quotas["quota_m2"].to_numpy(dtype=float)[pick], np.nan)
+    quota_basis = np.where(has_area, quotas["basis"].fillna(pv.NONE).to_numpy(dtype=object)[pick], pv.NONE)
+    committed = np.where(has_area, quotas["committed_m2"].fillna(0).to_numpy(dtype=float)[pick], 0.0)
 
     flags = np.zeros(n, dtype=np.int64)
 
@@ -379,7 +389,7 @@ def judge(geoms, placement: Placement, areas: gpd.GeoDataFrame, ledger: LedgerSt
     flag("quota_short", has_area & ~np.isnan(quota_m2) & (after < -1e-6))
 
     verdict = np.where(flags & FAIL_BITS, FAIL, np.where(flags & REVIEW_BITS, REVIEW, PASS))
-    rows = gpd.GeoDataFrame({
+    return {
         "no": np.arange(1, n + 1), "label": labels if labels is not None else [None] * n,
         "area_id": area_ids, "area_kind": from_areas("kind", None),
         "area_name_zh": from_areas("name_zh", None), "area_name_en": from_areas("name_en", None),
@@ -391,8 +401,7 @@ def judge(geoms, placement: Placement, areas: gpd.GeoDataFrame, ledger: LedgerSt
         "quota_m2": quota_m2, "quota_basis": np.where(has_area, quota_basis, pv.NONE),
         "before_m2": before, "after_m2": after,
         "flags": flags, "verdict": verdict,
-    }, geometry=geoms, crs=CGCS2000)
-    return with_none(rows)
+    }
 
 
 #: text columns of a result that are None for a parcel in no area

@@ -105,7 +105,7 @@ def test_bbox_in_crs84_and_in_lat_first_epsg4490_select_the_same(service):
                                          "limit": "100"})
     assert len(lonlat.rows) > 0
     assert lonlat.rows.tolist() == latlon.rows.tolist()
-    lons = shapely.get_x(service.table("pts").geoms[lonlat.rows])
+    lons = service.table("pts").bounds[lonlat.rows, 0]
     assert ((lons >= 112.9) & (lons <= 114.1)).all()
     assert lonlat.number_matched == len(lonlat.rows)
 

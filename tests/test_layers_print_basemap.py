@@ -20,7 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from layers.print import locator
-from layers.print.pitch_pack import parse_pack_options, render_pack
+from layers.print.pitch_pack import cover_figure, parse_pack_options, render_pack
 from layers.print.printmap import MapCanvas
 from layers.print.render import build_figure, load, render, render_data
 from layers.print.sheet import parse_options
@@ -228,3 +228,14 @@ def test_a_pitch_pack_sheet_with_a_fictional_park_is_watermarked(catalog, monkey
     sheet = PdfReader(io.BytesIO(pack.content)).pages[1].extract_text()
     assert "FICTIONAL SAMPLE DATA" in sheet and "5.2" in sheet
 
+
+
+def test_a_pitch_pack_cover_map_shows_rivers_and_lakes(catalog):
+    located = catalog.layer("parks").head(3)
+    boundaries = {level: catalog.boundaries(level, 500.0) for level in ("province", "city")}
+    fig = cover_figure(located, located.iloc[:0], located.iloc[:0], boundaries, options(format="svg"),
+                       "v1", MADE, MADE.date())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg")
+    svg = buf.getvalue().decode()
+    assert 'id="cover-map"' in svg and 'id="basemap-rivers"' in svg and 'id="basemap-lakes"' in svg

@@ -34,3 +34,25 @@ def _cluster_counts(svg: str) -> list[str]:
     import re
 
     return re.findall(r'<g id="cluster-count-projects[^"]*">\s*<text[^>]*>([\d,]+)</text>', svg)
+
+
+def test_a_big_layer_is_never_read_whole_for_a_sheet(data_dir, monkeypatch):
+    """A province sheet counts a big layer from its features' envelopes; a sheet of a small
+    window reads the few features in it by position and prints each one."""
+    install_layer(data_dir, "projects", fictional_points(Catalog(data_dir), "projects", 600))
+    monkeypatch.setattr(printmap, "PRINT_MAX_FEATURES", 100)
+    monkeypatch.setattr("parks.catalog.BIG_LAYER_FEATURES", 100)
+    catalog = Catalog(data_dir)
+    read_whole = []
+    layer = catalog.layer
+    monkeypatch.setattr(catalog, "layer", lambda name, **kw: read_whole.append(name) or layer(name, **kw))
+    province = render(catalog, parse_options({"format": "svg", "layers": "projects,boundaries"}))
+    assert "clusters-projects" in province.gids and "projects" not in read_whole
+    assert "600 个要素按 8 毫米格网聚合显示" in province.content.decode()
+    assert province.metadata["Description"].count("fictional data: yes") == 1
+
+    lon, lat = catalog.features("projects", [0]).geometry.iloc[0].coords[0]
+    window = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
+    close = render(catalog, parse_options({"format": "svg", "layers": "projects", "bbox": window}))
+    assert "layer-projects" in close.gids and "clusters-projects" not in close.gids
+    assert "projects" not in read_whole

@@ -111,6 +111,29 @@ def test_formats_round_trip_to_the_same_rows(files, reference):
         assert_same(base, other, exact=not out.endswith(".csv"))
 
 
+def test_parcels_are_written_as_cleaned_or_as_read(tmp_path, reference):
+    """A parcel reprojected or repaired is written as cleaned; one left as read keeps the file's
+    bytes (the worker sends no WKB back for it)."""
+    from tests.fixtures_files import twisted_parcel
+
+    p = parcels(6, straddle=False)
+    p.loc[len(p)] = ["41010TWIST", "DK-T", "某公司", twisted_parcel(lobe_m=2, lon=113.9, lat=34.7)]
+    p.iloc[:-1].to_parquet(tmp_path / "as_read.parquet")
+    p.to_parquet(tmp_path / "repaired.parquet")
+    p.to_crs(GK).to_parquet(tmp_path / "gk.parquet")
+    written = {}
+    for name in ("as_read", "repaired", "gk"):
+        check_file(tmp_path / f"{name}.parquet", tmp_path / f"{name}_out.parquet", reference, batch_size=20)
+        written[name] = pq.read_table(tmp_path / f"{name}_out.parquet")
+    as_read = pq.read_table(tmp_path / "as_read.parquet").column("geometry")
+    assert written["as_read"].column("geometry").equals(as_read)
+    repaired, reprojected = (shapely.from_wkb(written[name].column("geometry").to_numpy(zero_copy_only=False))
+                             for name in ("repaired", "gk"))
+    assert shapely.is_valid(repaired).all()
+    assert shapely.equals_exact(repaired[:-1], p.geometry.values[:-1]).all()
+    assert shapely.equals_exact(reprojected, shapely.make_valid(p.geometry.values), tolerance=1e-9).all()
+
+
 def read_check(files, reference, source, out) -> pd.DataFrame:
     check_file(files / source, files / out, reference, batch_size=128)
     if out.endswith(".csv"):

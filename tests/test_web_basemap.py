@@ -81,6 +81,14 @@ def test_the_basemap_is_built_once_and_served_whatever_the_tile_engine(app, clie
     assert built[0].stat().st_mtime_ns == stamp
 
 
+def test_a_new_basemap_version_replaces_the_tile_set_of_the_last(client, data_dir):
+    store = data_dir / "tiles" / "basemap"
+    (served,) = store.glob("*.mbtiles")  # (the test data comes with it built)
+    served.rename(store / "0123456789ab.mbtiles")  # as if built from earlier data
+    assert tilejson(client)["atlas"]["version"] == served.stem  # built for the data served now
+    assert [p.stem for p in store.glob("*.mbtiles")] == [served.stem]
+
+
 def test_the_overview_draws_the_basemap_under_its_layers_and_credits_it_once(client):
     html = client.get("/?lang=en").get_data(as_text=True)
     assert html.count("protomaps-leaflet.js") == 1 and "js/atlas-basemap.js" in html

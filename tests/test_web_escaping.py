@@ -138,3 +138,20 @@ def test_layer_download_csv_neutralises_formulas(client, data_dir):
     header = rows[0]
     assert rows[1][header.index("name_zh")] == "'" + FORMULA
     assert rows[1][header.index("status_en")] == "'-1+1"
+
+
+def test_batch_check_csv_neutralises_formulas_and_keeps_numbers(tmp_path):
+    """The province-scale check writes its CSV from Arrow batches: the same rule, vectorised."""
+    import pyarrow as pa
+    import shapely
+
+    from geo.arrow_stream import write_batches
+
+    names = [FORMULA, "@cmd", "-3.25", "郑州", None]
+    table = pa.table({"name": names, "m2": [1.5, -2.0, 3.0, 4.0, 5.0],
+                      "geometry": [shapely.to_wkb(shapely.Point(113.6, 34.7))] * 5})
+    write_batches(tmp_path / "out.csv", iter([table, table]))
+    rows = _csv_rows((tmp_path / "out.csv").read_bytes())
+    column = rows[0].index("name")
+    assert [r[column] for r in rows[1:6]] == ["'" + FORMULA, "'@cmd", "-3.25", "郑州", ""]
+    assert rows[2][rows[0].index("m2")] == "-2" and len(rows) == 11

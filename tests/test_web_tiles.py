@@ -12,6 +12,7 @@ import pytest
 
 from benchmarks.synthetic import fictional_points, install_layer
 from layers.tiles import service as tile_service
+from parks import catalog as catalog_module
 from parks.catalog import Catalog
 
 ZHENGZHOU_Z7 = (7, 104, 51)  # a z7 tile holding Zhengzhou's features
@@ -166,7 +167,7 @@ def test_feature_api_finds_filters_and_opens_features(client):
 
 def test_overview_draws_big_layers_from_tiles_instead_of_inlining_them(client, monkeypatch):
     small = client.get("/").get_data(as_text=True)
-    monkeypatch.setattr(tile_service, "INLINE_MAX_FEATURES", 5)
+    monkeypatch.setattr(catalog_module, "BIG_LAYER_FEATURES", 5)
     html = client.get("/?lang=zh&v=big").get_data(as_text=True)
     assert '"tiled": [' in html and "/tiles/projects.json" in html
     assert "atlas-tiles.js" in html and "protomaps-leaflet.js" in html

@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 
 from core.errors import UserError
 from geo.vector_write import DOWNLOAD_EPSG, FORMATS, KML_EPSG
-from layers.downloads import download_layer, feature_count
+from layers.downloads import download_formats, download_layer, feature_count
 from parks.catalog import BOUNDARY_LEVELS, LAYERS
 from parks.provenance import LABELS
 from web.console import input_error
@@ -28,8 +28,9 @@ bp = Blueprint("data", __name__, url_prefix="/data")
 def index():
     cat = catalog()
     counts = {name: feature_count(cat, name) for name in LAYERS}
+    offered = {name: download_formats(cat, name) for name in LAYERS}
     return render_template("data/index.html", layers=LAYERS.values(), counts=counts,
-                           formats=FORMATS, epsg=DOWNLOAD_EPSG, kml_epsg=KML_EPSG,
+                           formats=FORMATS, offered=offered, epsg=DOWNLOAD_EPSG, kml_epsg=KML_EPSG,
                            levels=BOUNDARY_LEVELS, bases=LABELS, version=cat.data_version())
 
 

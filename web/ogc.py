@@ -133,7 +133,7 @@ def item(cid: str, fid: str):
         table = service().table(cid)
         return render_template(
             "ogc/item.html", coll=service().get(cid), fid=fid, props=props,
-            map_features=_script_json(table.features([table.rows_by_id[fid]], CRS84)),
+            map_features=_script_json(table.features([table.row_of(fid)], CRS84)),
             links=json.loads(feature)["links"])
     return _with_crs(_json(feature, GEOJSON), crs)
 

@@ -4,7 +4,8 @@ web framework.
 The adapter (``web/ogc.py``) hands over the API's base URL, the query arguments and the
 language, and gets back plain dicts or, for items, a ready JSON string; HTML is its business.
 Collections are the thematic layers and one per boundary level; each is held as a
-:class:`~layers.ogc.table.FeatureTable`, rebuilt only when its data changes.
+:class:`~layers.ogc.table.FeatureTable`, rebuilt only when its data changes. A big thematic layer
+(:meth:`~parks.catalog.Catalog.is_big`) is never loaded whole: its table reads it light.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ LEVEL_NAMES = {"province": ("省界", "province"), "city": ("市界", "cities"),
 
 @dataclass(frozen=True)
 class Collection:
-    """One feature collection: how to load it, and a stamp that changes when its data does."""
+    """One feature collection: how to load it (a frame, or a table already built: a big layer
+    read light), and a stamp that changes when its data does."""
 
     id: str
     title_zh: str
@@ -83,7 +85,7 @@ class Collection:
     description_zh: str
     description_en: str
     id_field: str
-    load: Callable[[], gpd.GeoDataFrame]
+    load: Callable[[], gpd.GeoDataFrame | FeatureTable]
     stamp: Callable[[], object]
     layer: str | None = None  # the layer downloadable at /api/layers/<layer>
     level: str | None = None
@@ -105,9 +107,14 @@ def catalog_collections(catalog: Catalog) -> list[Collection]:
             return str(path), st.st_mtime_ns, st.st_size
         return read
 
+    def load(name: str) -> gpd.GeoDataFrame | FeatureTable:
+        if catalog.is_big(name):
+            return FeatureTable.from_catalog(catalog, name, id_field(name))
+        return catalog.layer(name)
+
     out = [Collection(info.name, info.title_zh, info.title_en, info.description_zh,
                       info.description_en, id_field(info.name),
-                      load=lambda name=info.name: catalog.layer(name), stamp=stamp(info.name),
+                      load=lambda name=info.name: load(name), stamp=stamp(info.name),
                       layer=info.name)
            for info in THEMATIC]
     info = LAYERS["boundaries"]
@@ -154,8 +161,7 @@ class ItemsPage:
         return self.table.features(self.rows, self.crs, names=self.names, geometry=self.geometry)
 
     def records(self) -> list[tuple[str, dict]]:
-        return [(self.table.ids[r], self.table.properties(r, self.names))
-                for r in self.rows.tolist()]
+        return self.table.records(self.rows, self.names)
 
     def to_json(self) -> str:
         head = {"type": "FeatureCollection", "numberMatched": self.number_matched,
@@ -190,7 +196,9 @@ class OGCService:
         cached = self._tables.get(cid)
         if cached and cached[0] == stamp:
             return cached[1]
-        table = FeatureTable.from_frame(coll.load(), coll.id_field)
+        loaded = coll.load()
+        table = (loaded if isinstance(loaded, FeatureTable)
+                 else FeatureTable.from_frame(loaded, coll.id_field))
         with self._lock:
             self._tables[cid] = (stamp, table)
         return table
@@ -324,7 +332,7 @@ class OGCService:
         crs = parse_crs(args, "crs")
         names = parse_properties(args.get("properties"), table.names)
         geometry = not parse_flag(args, "skipGeometry")
-        row = table.rows_by_id.get(fid)
+        row = table.row_of(fid)
         if row is None:
             raise not_found(f"数据集“{cid}”中没有编号为“{fid}”的要素。",
                             f"Collection '{cid}' has no feature '{fid}'.")
@@ -335,4 +343,4 @@ class OGCService:
                  _link(f"{base}/collections/{cid}", "collection", JSON)]
         feature = table.features([row], crs, names=names, geometry=geometry)[0]
         return (feature[:-1] + ',"links":' + json.dumps(links) + "}", crs,
-                table.properties(row, names))
+                json.loads(feature)["properties"])

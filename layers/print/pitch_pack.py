@@ -54,6 +54,7 @@ from layers.print.sheet import SheetOptions, parse_options, wrap
 from layers.styles import LAYER_COLOURS
 from parks import summary
 from parks.actuals import with_actuals
+from parks.basemap import read_basemap
 from parks.catalog import Catalog
 from parks.provenance import PRECISIONS
 from parks.sources import PARK_SLOTS, plan_target
@@ -268,7 +269,8 @@ def _cover_table(fig, sheet: SheetOptions, box, rows: list[list[str]], bases: di
 
 
 def _locator(fig, sheet: SheetOptions, box, boundaries: dict, located) -> None:
-    """A small map of the province with each park's page number where it lies."""
+    """A small map of the province, its rivers and lakes, with each park's page number where
+    it lies."""
     w, h = sheet.paper_mm
     ax = fig.add_axes((box[0] / w, box[1] / h, box[2] / w, box[3] / h))
     ax.set_gid("cover-map")
@@ -280,6 +282,7 @@ def _locator(fig, sheet: SheetOptions, box, boundaries: dict, located) -> None:
     ax.set_ylim(y0, y1)
     canvas = printmap.MapCanvas(ax, HENAN_EQUAL_AREA, sheet.lang, sheet.scale, (x1 - x0) / box[2])
     printmap.draw_boundaries(canvas, boundaries)
+    printmap.draw_water(canvas, read_basemap("rivers"), read_basemap("lakes"))
     printmap.area_labels(canvas, boundaries["city"], size=6.5)
     xy = printmap.dodge(shapely.get_coordinates(shapely.centroid(canvas.project(located))),
                         canvas.pt_to_units(12 * sheet.scale))

@@ -320,8 +320,11 @@ def draw_points(canvas: MapCanvas, name: str, gdf, *, labels: bool = True) -> No
 def draw_clusters(canvas: MapCanvas, name: str, gdf) -> None:
     """Too many features to print one by one: count them in cells of :data:`CLUSTER_CELL_MM`
     on paper, as the map's tiles do, and print each cell as a circle with its count."""
-    geoms = canvas.project(gdf)
-    xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    draw_counts(canvas, name, shapely.get_coordinates(shapely.point_on_surface(canvas.project(gdf))))
+
+
+def draw_counts(canvas: MapCanvas, name: str, xy: np.ndarray) -> None:
+    """Features at ``xy`` (the sheet's CRS) as circles with their number per paper cell."""
     cells = np.floor(xy / (CLUSTER_CELL_MM * canvas.units_per_mm)).astype(np.int64)
     grouped = pd.DataFrame({"cx": cells[:, 0], "cy": cells[:, 1], "x": xy[:, 0], "y": xy[:, 1]}) \
         .groupby(["cx", "cy"]).agg(x=("x", "mean"), y=("y", "mean"), count=("x", "size"))
@@ -333,7 +336,7 @@ def draw_clusters(canvas: MapCanvas, name: str, gdf) -> None:
         canvas.ax.text(x, y, f"{count:,}", ha="center", va="center", color="white", zorder=9,
                        fontproperties=fonts.props(4.2 * canvas.scale), gid=f"cluster-count-{name}")
     canvas.mark_drawn("aggregated", name)
-    canvas.aggregated[name] = len(gdf)
+    canvas.aggregated[name] = len(xy)
 
 
 def draw_layer(canvas: MapCanvas, name: str, gdf, **kw) -> None:

@@ -36,6 +36,7 @@ from layers.labels import (
 )
 from layers.legend import keyed_sections
 from layers.print import furniture, locator, printmap
+from layers.print.big_layer import BigLayer, sheet_layer
 from layers.print.placement import place_labels
 from layers.print.scope import Scope, fit_frame, resolve_scope
 from layers.print.sheet import SheetOptions
@@ -68,7 +69,7 @@ class SheetData:
 
     scope: Scope
     boundaries: dict[str, gpd.GeoDataFrame]
-    layers: dict[str, gpd.GeoDataFrame]
+    layers: dict[str, gpd.GeoDataFrame | BigLayer]
     parks: gpd.GeoDataFrame  # every park slot + second batch, for themes and notes
     clusters: gpd.GeoDataFrame
     data_version: str
@@ -113,7 +114,7 @@ def load(catalog: Catalog, options: SheetOptions, actuals: pd.DataFrame | None =
         boundaries = {"province": catalog.boundaries("province", scope.tolerance_m)}
     layer_parks, clusters = catalog.layer("parks"), catalog.layer("clusters")
     parks = with_actuals(layer_parks, actuals)
-    layers = {name: parks if name == "parks" else catalog.layer(name)
+    layers = {name: parks if name == "parks" else sheet_layer(catalog, name)
               for name in options.layers if name != "boundaries"}
     if scope.kind == "park":
         scope = replace(scope, feature=parks[parks["id"] == scope.key].iloc[0].to_dict())
@@ -381,7 +382,10 @@ def build_figure(data: SheetData, options: SheetOptions, made: datetime) -> tupl
     for name, gdf in data.layers.items():
         if not (options.theme == "builtup" and name == "parks"):  # the theme draws the parks
             themed = options.theme == "revenue" and name == "clusters"  # the theme labels them
-            printmap.draw_layer(canvas, name, gdf, labels=not themed)
+            if isinstance(gdf, BigLayer):
+                gdf.draw(canvas, labels=not themed)
+            else:
+                printmap.draw_layer(canvas, name, gdf, labels=not themed)
     printmap.draw_symbols(canvas)
     if options.theme == "builtup":
         printmap.draw_builtup_theme(canvas, data.parks)

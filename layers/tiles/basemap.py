@@ -161,8 +161,17 @@ class BasemapStore:
             with self._lock:
                 if not (self.store_dir / f"{wanted}.mbtiles").exists():
                     build(self.catalog, self.store_dir / f"{wanted}.mbtiles")
+                    self._remove_all_but(wanted)
             found = self._opened(wanted)
         return wanted, found[1]
+
+    def _remove_all_but(self, version: str) -> None:
+        """Delete the tile sets of earlier basemap data (a page still naming one gets empty
+        tiles until it is reloaded; its map data changed anyway)."""
+        for path in self.store_dir.glob("*.mbtiles"):
+            if path.stem != version:
+                self._open.pop(path.stem, None)
+                path.unlink(missing_ok=True)
 
     def tile(self, version: str, z: int, x: int, y: int) -> bytes | None:
         """The gzip-compressed tile of a built ``version``, or None when it holds nothing or

@@ -25,8 +25,6 @@ from parks.industry import industry_keys
 
 #: layers smaller than this are built in the request that first asks for them
 SYNC_BUILD_MAX_FEATURES = 20_000
-#: the overview inlines layers up to this many features; bigger ones are drawn from tiles
-INLINE_MAX_FEATURES = 2_000
 BOUNDARY_LAYERS = tuple(f"boundary_{level}" for level in BOUNDARY_LEVELS)
 TILE_LAYERS = tuple(info.name for info in THEMATIC) + BOUNDARY_LAYERS
 ENGINES = ("auto", "embedded", "postgis")
@@ -118,7 +116,7 @@ class TileService:
 
     def tiled_on_map(self, layer: str) -> bool:
         """Whether the overview draws ``layer`` from tiles (too big to inline)."""
-        return self.catalog.feature_count(layer) > INLINE_MAX_FEATURES
+        return self.catalog.is_big(layer)
 
     def served(self, layer: str) -> Served:
         """The tile set to serve for ``layer``; builds or starts building the wanted version.

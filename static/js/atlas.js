@@ -186,7 +186,11 @@
       return Promise.resolve();
     }
     tiles.setFilters(filters);
-    return tiles.search(cfg, "").then(function (found) {
+    // unfiltered, a tiled layer's count is in its TileJSON: no search of a million features
+    var counted = filtering() ? tiles.search(cfg, "") : Promise.resolve(tiles.layers.map(function (t) {
+      return {tiled: t, total: t.tj.atlas.features};
+    }));
+    return counted.then(function (found) {
       found.forEach(function (data) {
         count.textContent += S.tiledCount.replace("{layer}", data.tiled.title)
           .replace("{n}", data.total.toLocaleString());
