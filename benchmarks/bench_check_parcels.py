@@ -89,6 +89,14 @@ def reference() -> Reference:
 
 
 def peak_rss_gb() -> float:
+    """This process's peak RSS in GB: VmHWM, which starts afresh when a process is spawned
+    (``ru_maxrss`` carries the parent's RSS at the fork over the exec, so a child spawned by
+    a big process would report the parent's size)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024 ** 2
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
