@@ -90,4 +90,5 @@ def test_the_api_and_the_page_offer_a_big_layer_in_the_formats_it_is_written_in(
     row = page[page.index('id="layer-projects"'):page.index('id="layer-clusters"')]
     assert '<option value="gpkg">' in row and '<option value="geojson">' not in row
     assert "page through the OGC API for GeoJSON" in row
+    assert ">GeoJSON API</a>" not in row and ">OGC API</a>" in row  # the map's GeoJSON route refuses it
     assert '<option value="geojson">' in page[page.index('id="layer-clusters"'):]
