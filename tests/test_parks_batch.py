@@ -20,7 +20,7 @@ from parks import provenance as pv
 from parks.batch import OnCluster, Reference, check_file
 from parks.checks import LedgerState, check_parcels
 
-GK = 4546  # CGCS2000 3° GK, CM 114°E (Zhengzhou)
+GK = 4546  # CGCS2000 3° GK, CM 111°E: the parcels are built in it (the zone west of Zhengzhou's)
 X0, Y0 = 500_000.0, 3_850_000.0
 
 

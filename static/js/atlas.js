@@ -322,7 +322,10 @@
   /* --- start --- */
   fitScreen();
   setDrawer(false);
-  var tilesStarted = tiles ? tiles.start(cfg, map) : Promise.resolve();
+  var tilesStarted = tiles ? tiles.start(cfg, map).then(function () {
+    // a layer added to the switcher opens it again (Leaflet): folded on a phone, as at start
+    if (NARROW.matches) { window[cfg.control].collapse(); }
+  }) : Promise.resolve();
   applyFilters(false);
   updateExport();
   map.on("zoomend", function () { loadBoundaries(); });

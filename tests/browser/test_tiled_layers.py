@@ -94,3 +94,16 @@ def test_a_register_of_42267_points_clusters_then_opens_each_point(page, app, da
     }""", timeout=10000)
     shot(page, tmp_path, "tiled-search")
     assert errors == [] and page.blocked == []
+
+
+@pytest.mark.parametrize("viewport", [(390, 844)], ids=["phone"])
+def test_on_a_phone_a_tiled_layer_leaves_the_layer_switcher_folded(page, app, data_dir, viewport):
+    """Adding a tiled layer to the switcher opens it again (Leaflet); on a phone it is folded
+    once the layers are in, so the map stays visible."""
+    version = install_layer(data_dir, "projects", fictional_points(Catalog(data_dir), "projects", 3_000))
+    app.extensions["atlas_tiles"].build("projects", version, workers=1)
+    page.goto(f"{page.base_url}/")
+    page.wait_for_function("() => window.atlasReady === true", timeout=60000)
+    assert page.evaluate("() => window.atlasTiles.layers.length") == 1
+    switcher = page.locator(".leaflet-control-layers")
+    assert "leaflet-control-layers-expanded" not in switcher.get_attribute("class")
