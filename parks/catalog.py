@@ -37,6 +37,7 @@ import shapely
 
 from core.shipped import shipped
 from geo.crs import CGCS2000
+from geo.geom_types import type_names
 from geo.shp_records import record_bounds
 from parks.sources import PARK_SLOTS, read_sites
 from store.layer_versions import current_path, current_version, pointer_stamps
@@ -89,9 +90,6 @@ SERVED_COLUMNS = ("id", "name_zh", "name_en", "kind", "slot", "city", "sector_zh
 #: a thematic layer of more features than this is big (:meth:`Catalog.is_big`): the overview
 #: draws it from tiles instead of inlining it, and the OGC API and downloads read it light
 BIG_LAYER_FEATURES = 2_000
-#: shapely geometry type id -> type name (as GeoJSON names it)
-_SHAPELY_TYPES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint",
-                  5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 
 
 class Catalog:
@@ -330,7 +328,7 @@ class Catalog:
         with pyogrio.open_arrow(path, columns=[], batch_size=65_536, use_pyarrow=True) as (_, batches):
             for batch in batches:
                 geoms = shapely.from_wkb(batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False))
-                found |= {_SHAPELY_TYPES[t] for t in np.unique(shapely.get_type_id(geoms)).tolist() if t >= 0}
+                found |= type_names(geoms)
         return found
 
     def data_version(self) -> str:

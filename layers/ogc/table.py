@@ -24,6 +24,7 @@ import shapely
 
 from geo.crs import CGCS2000, is_geographic_cgcs2000_like, transform_geoms
 from geo.crs_ogc import lonlat_like, to_axis_order
+from geo.geom_types import GEOJSON_TYPES, type_names
 from parks.catalog import Catalog
 
 #: decimals kept in served coordinates: ~1 cm in degrees, 1 mm in metres
@@ -31,9 +32,6 @@ DEGREE_DECIMALS = 7
 METRE_DECIMALS = 3
 #: sort orders kept per table (one per distinct ``sortby``)
 SORT_ORDERS_KEPT = 16
-#: shapely type id -> GeoJSON type
-_GEOJSON_TYPES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint",
-                  5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 _MULTI = {"Point": ("MultiPoint", shapely.multipoints),
           "LineString": ("MultiLineString", shapely.multilinestrings),
           "Polygon": ("MultiPolygon", shapely.multipolygons)}
@@ -56,7 +54,7 @@ def one_geometry_type(present: set[str]) -> tuple[str | None, str | None]:
 def _lift(geoms: np.ndarray, single: str) -> np.ndarray:
     """``geoms`` with every ``single`` geometry made a one-part multi."""
     type_ids = shapely.get_type_id(geoms)
-    lift = np.array([_GEOJSON_TYPES.get(t) == single for t in type_ids.tolist()], dtype=bool)
+    lift = np.array([GEOJSON_TYPES.get(t) == single for t in type_ids.tolist()], dtype=bool)
     geoms = geoms.copy()
     geoms[lift] = _MULTI[single][1](geoms[lift].reshape(-1, 1))
     return geoms
@@ -103,8 +101,7 @@ class FeatureTable:
             gdf = gdf.to_crs(CGCS2000)
         gdf = gdf.reset_index(drop=True)
         geoms = np.asarray(gdf.geometry.values, dtype=object)
-        type_ids = shapely.get_type_id(geoms)
-        geometry_type, lifted = one_geometry_type({_GEOJSON_TYPES[t] for t in type_ids.tolist() if t >= 0})
+        geometry_type, lifted = one_geometry_type(type_names(geoms))
         return cls(len(gdf), id_field, shapely.bounds(geoms), geometry_type, lifted,
                    *_names_and_kinds(gdf, id_field), column=gdf.__getitem__,
                    read=lambda rows: gdf.iloc[rows])
