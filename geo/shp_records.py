@@ -58,11 +58,11 @@ def record_bounds(shp: Path) -> np.ndarray:
     for start in range(0, len(offsets), CHUNK):
         at = offsets[start:start + CHUNK]
         types = _gather(data, at + 8, 4, "<i4").ravel()
-        rows = slice(start, start + len(at))
+        block = bounds[start:start + len(at)]  # a view: filled in place
         points, boxed = np.isin(types, POINTS), np.isin(types, WITH_BOX)
         xy = _gather(data, at[points] + 12, 16, "<f8")
-        bounds[rows][points] = np.hstack([xy, xy])
-        bounds[rows][boxed] = _gather(data, at[boxed] + 12, 32, "<f8")
+        block[points] = np.hstack([xy, xy])
+        block[boxed] = _gather(data, at[boxed] + 12, 32, "<f8")
     return bounds
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -37,7 +37,13 @@ from geo.crs import (
 )
 from geo.errors import GeoInputError
 from geo.validate import POLYGONAL, check_region, clean
-from geo.vector_io import require_cgcs2000_datum, several_layers_error, shape_parts, upload_workspace
+from geo.vector_io import (
+    accepted_suffix,
+    require_cgcs2000_datum,
+    several_layers_error,
+    shape_parts,
+    upload_workspace,
+)
 
 #: upload suffixes a stream reads
 STREAM_SUFFIXES = (".gpkg", ".zip", ".shp", ".gdb")
@@ -140,14 +146,11 @@ def open_stream(source, filename=None, *, crs=None, encoding=None, layer=None, p
     """
     source = Path(source)
     filename = str(filename or source.name)
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in STREAM_SUFFIXES:
-        raise GeoInputError(
-            f"不支持的文件类型“{suffix or filename}”。请上传 GeoPackage（.gpkg）、压缩的 Shapefile（.zip）"
-            "或压缩的 File Geodatabase（.gdb 文件夹打包为 .zip）。",
-            f"Unsupported file type '{suffix or filename}'. Upload a GeoPackage (.gpkg), a zipped "
-            "Shapefile (.zip) or a zipped File Geodatabase (.gdb folder in a .zip).",
-            code="unknown_format")
+    suffix = accepted_suffix(filename, STREAM_SUFFIXES,
+                             " GeoPackage（.gpkg）、压缩的 Shapefile（.zip）"
+                             "或压缩的 File Geodatabase（.gdb 文件夹打包为 .zip）",
+                             "a GeoPackage (.gpkg), a zipped Shapefile (.zip) or a zipped File Geodatabase "
+                             "(.gdb folder in a .zip)")
     if not source.exists() or (source.is_file() and source.stat().st_size == 0):
         raise GeoInputError("上传的文件不存在或为空。", "The uploaded file is missing or empty.",
                             code="empty")

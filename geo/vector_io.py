@@ -101,14 +101,11 @@ def read_vector(source, filename=None, *, crs=None, encoding=None, datum=None, g
     """
     source = Path(source)
     filename = str(filename or source.name)
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise GeoInputError(
-            f"不支持的文件类型“{suffix or filename}”。请上传压缩的 Shapefile（.zip）、GeoPackage（.gpkg）、"
-            "GeoJSON、KML、界址点坐标文件（.txt）或点位表格（.csv）。",
-            f"Unsupported file type '{suffix or filename}'. Upload a zipped Shapefile (.zip), a "
-            "GeoPackage (.gpkg), GeoJSON, KML, a 界址点 coordinate file (.txt) or a CSV of points.",
-            code="unknown_format")
+    suffix = accepted_suffix(filename, SUFFIXES,
+                             "压缩的 Shapefile（.zip）、GeoPackage（.gpkg）、GeoJSON、KML、"
+                             "界址点坐标文件（.txt）或点位表格（.csv）",
+                             "a zipped Shapefile (.zip), a GeoPackage (.gpkg), GeoJSON, KML, a 界址点 "
+                             "coordinate file (.txt) or a CSV of points")
     if geometry not in KINDS:
         raise ValueError(f"geometry must be one of {KINDS}")
     if datum not in (None, "", *DATUMS):
@@ -192,6 +189,17 @@ def _read_zip(path: Path, work: Path, *, encoding, geometry, layer) -> _Raw:
         f"The zip holds no vector file we can read (found: {', '.join(names) or 'nothing'}). Zip "
         "the .shp, .shx, .dbf (and .prj, .cpg) together, or upload .gpkg/.geojson/.kml.",
         code="unknown_format")
+
+
+def accepted_suffix(filename: str, accepted, formats_zh: str, formats_en: str) -> str:
+    """The lower-case suffix of an uploaded ``filename``; raises ``unknown_format`` naming the
+    formats that are read (``formats_zh`` / ``formats_en``) when it is not one of ``accepted``."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in accepted:
+        raise GeoInputError(f"不支持的文件类型“{suffix or filename}”。请上传{formats_zh}。",
+                            f"Unsupported file type '{suffix or filename}'. Upload {formats_en}.",
+                            code="unknown_format")
+    return suffix
 
 
 def several_layers_error(names: list[str]) -> GeoInputError:

@@ -60,7 +60,7 @@ def layer_frame(catalog: Catalog, name: str, *, level: str | None = None,
     Raises UserError for a big layer (:meth:`~parks.catalog.Catalog.is_big`): it is never
     loaded whole in a request."""
     check_layer(name, level)
-    if _in_batches(catalog, name):
+    if _never_whole(catalog, name):
         raise _too_big(name, catalog.feature_count(name), "geojson")
     if name != "boundaries":
         return catalog.layer(name)
@@ -98,7 +98,7 @@ def download_layer(catalog: Catalog, name: str, fmt: str, crs, *, level: str | N
     be written in.
     """
     check_layer(name, level)
-    if _in_batches(catalog, name):
+    if _never_whole(catalog, name):
         gdf = _batches(catalog, name, parse_format(fmt))
     else:
         gdf = layer_frame(catalog, name, level=level, tolerance_m=tolerance_m or 0.0)
@@ -109,10 +109,11 @@ def download_layer(catalog: Catalog, name: str, fmt: str, crs, *, level: str | N
 
 def download_formats(catalog: Catalog, name: str) -> list[str]:
     """The formats ``name`` downloads in: every one, or for a big layer those written in batches."""
-    return list(APPENDABLE if _in_batches(catalog, name) else FORMATS)
+    return list(APPENDABLE if _never_whole(catalog, name) else FORMATS)
 
 
-def _in_batches(catalog: Catalog, name: str) -> bool:
+def _never_whole(catalog: Catalog, name: str) -> bool:
+    """A big thematic layer: read and written in batches, never loaded whole in a request."""
     return name != "boundaries" and catalog.is_big(name)
 
 
