@@ -38,7 +38,7 @@ import shapely
 from core.shipped import shipped
 from geo.crs import CGCS2000
 from geo.geom_types import type_names
-from geo.shp_records import record_bounds
+from geo.shp_records import SEVERAL_RINGS, record_bounds, record_geometry_types
 from parks.sources import PARK_SLOTS, read_sites
 from store.layer_versions import current_path, current_version, pointer_stamps
 
@@ -90,6 +90,8 @@ SERVED_COLUMNS = ("id", "name_zh", "name_en", "kind", "slot", "city", "sector_zh
 #: a thematic layer of more features than this is big (:meth:`Catalog.is_big`): the overview
 #: draws it from tiles instead of inlining it, and the OGC API and downloads read it light
 BIG_LAYER_FEATURES = 2_000
+#: features read at a time where the record headers leave the geometry type to GDAL
+GEOMETRY_TYPE_BATCH = 16_384
 
 
 class Catalog:
@@ -104,8 +106,11 @@ class Catalog:
         # light reads, per layer file version: attribute columns read so far, feature bounds
         self._columns: dict[str, tuple[tuple, pd.DataFrame, tuple[str, ...]]] = {}
         self._bounds: dict[str, tuple[tuple, np.ndarray]] = {}
+        self._geometry_types: dict[str, tuple[tuple, frozenset[str]]] = {}
         self._lock = threading.Lock()
         self._light_locks = {name: threading.Lock() for name in LAYERS}
+        # apart: a pass of geometry types does not hold up the columns and bounds the map reads
+        self._geometry_type_locks = {name: threading.Lock() for name in LAYERS}
         self._version: tuple | None = None  # (file signature, digest): hash only on change
 
     @property
@@ -226,11 +231,13 @@ class Catalog:
             return bounds
 
     def prefetch(self, name: str) -> None:
-        """Read ``name``'s :data:`SERVED_COLUMNS` and bounds now (a start-up step for big layers:
-        the first overview then finds them read; bounds first, they take a fraction of the
-        time)."""
+        """Read ``name``'s bounds, :data:`SERVED_COLUMNS` and geometry types now (a start-up step
+        for big layers: the first overview and the first OGC API request then find them read;
+        bounds first, they take a fraction of the time, geometry types last: only the OGC API
+        asks for them)."""
         self.bounds(name)
         self.attributes(name, SERVED_COLUMNS)
+        self.geometry_types(name)
 
     def located(self, name: str) -> np.ndarray:
         """Whether each feature of ``name`` (in file order) has a geometry."""
@@ -316,20 +323,25 @@ class Catalog:
         return self.feature_count(name) > BIG_LAYER_FEATURES
 
     def geometry_types(self, name: str) -> set[str]:
-        """The geometry types (``Point``, ``MultiPolygon``…) of ``name``'s features. A point file
-        holds one type, named in its header; any other is read in one streamed pass over its
-        shapes (nothing kept: seconds for a million polygons)."""
+        """The geometry types (``Point``, ``MultiPolygon``…) of ``name``'s features, read once per
+        file version. The Shapefile's record headers settle most (:func:`record_geometry_types`:
+        a fraction of a second for a million); only polygons of several rings, a Polygon with
+        holes or a MultiPolygon as GDAL reads their rings, are read, :data:`GEOMETRY_TYPE_BATCH`
+        at a time (nothing kept) until both are found."""
         self._check_thematic(name)
-        path = self.path(name)
-        declared = pyogrio.read_info(path)["geometry_type"].split(" ")[0]
-        if declared in ("Point", "MultiPoint"):
-            return {declared} if self.located(name).any() else set()
-        found: set[str] = set()
-        with pyogrio.open_arrow(path, columns=[], batch_size=65_536, use_pyarrow=True) as (_, batches):
-            for batch in batches:
-                geoms = shapely.from_wkb(batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False))
-                found |= type_names(geoms)
-        return found
+        stamp = self._stamp(name)
+        with self._geometry_type_locks[name]:
+            cached = self._geometry_types.get(name)
+            if cached is None or cached[0] != stamp:
+                found, unsettled = record_geometry_types(stamp[0])
+                for start in range(0, len(unsettled), GEOMETRY_TYPE_BATCH):
+                    if found >= SEVERAL_RINGS:
+                        break
+                    fids = unsettled[start:start + GEOMETRY_TYPE_BATCH]
+                    wkb = pyogrio.raw.read(stamp[0], fids=fids, columns=[])[2]
+                    found |= type_names(shapely.from_wkb(wkb))
+                cached = self._geometry_types[name] = (stamp, frozenset(found))
+        return set(cached[1])
 
     def data_version(self) -> str:
         """A short digest of every default layer file (shipped and local) and of the imported

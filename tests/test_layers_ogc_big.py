@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import shapely
 
 from benchmarks.synthetic import fictional_parcels, fictional_points, install_layer
+from geo.geom_types import type_names
 from layers.ogc.features import OGCService, catalog_collections
 from parks import catalog as catalog_module
 from parks.catalog import Catalog
@@ -73,3 +75,37 @@ def test_a_big_layer_of_polygons_and_multipolygons_is_served_as_multipolygons(da
     page = _answer(light.items(BASE, "zones", {}))
     assert page == _answer(whole.items(BASE, "zones", {}))
     assert {f["geometry"]["type"] for f in page["features"]} == {"MultiPolygon"}
+
+
+def _parcels_with_holes_and_multis(catalog: Catalog, layer: str, n: int):
+    """Fictional parcels, every third with a hole and every fifth of two parts."""
+    parcels = fictional_parcels(catalog, layer, n)
+    geoms = np.asarray(parcels.geometry.values, dtype=object)
+    x, y = shapely.get_coordinates(shapely.centroid(geoms)).T
+    hole = shapely.get_exterior_ring(shapely.box(x - 1e-4, y - 1e-4, x + 1e-4, y + 1e-4))
+    holed = shapely.polygons(shapely.get_exterior_ring(geoms), hole[:, None])
+    pairs = shapely.multipolygons(np.stack([geoms, shapely.box(x + 0.5, y, x + 0.501, y + 0.001)], axis=1))
+    row = np.arange(n)
+    parcels["geometry"] = np.where(row % 5 == 0, pairs, np.where(row % 3 == 0, holed, geoms))
+    return parcels
+
+
+@pytest.mark.parametrize(("layer", "make", "types"), [
+    ("projects", fictional_points, {"Point"}), ("zones", fictional_parcels, {"Polygon"}),
+    ("zones", _parcels_with_holes_and_multis, {"Polygon", "MultiPolygon"})])
+def test_prefetch_reads_the_geometry_types_so_the_first_ogc_request_does_not(data_dir, monkeypatch,
+                                                                              layer, make, types):
+    install_layer(data_dir, layer, make(Catalog(data_dir), layer, 300))
+    monkeypatch.setattr(catalog_module, "BIG_LAYER_FEATURES", 100)
+    catalog = Catalog(data_dir)
+    passes = []
+    header_pass = catalog_module.record_geometry_types
+    monkeypatch.setattr(catalog_module, "record_geometry_types",
+                        lambda shp: passes.append(shp) or header_pass(shp))
+    catalog.prefetch(layer)
+    assert len(passes) == 1
+
+    # the types every geometry GDAL reads has: what the OGC API was once given by a pass over them all
+    assert catalog.geometry_types(layer) == type_names(catalog.layer(layer).geometry.values) == types
+    page = _answer(OGCService(catalog_collections(catalog)).items(BASE, layer, {"limit": "100"}))
+    assert len(page["features"]) == 100 and len(passes) == 1

@@ -104,8 +104,12 @@ def test_a_new_layer_version_is_read_afresh(built_data, tmp_path):
     shutil.copytree(built_data, data)
     cat = Catalog(data)
     assert len(cat.attributes("zones", ["id"])) == 12 and len(cat.bounds("zones")) == 12
-    install_layer(data, "zones", fictional_parcels(cat, "zones", 40, seed=3))
+    assert cat.geometry_types("zones") == {"Polygon"}
+    parcels = fictional_parcels(cat, "zones", 40, seed=3)
+    parcels.loc[5, "geometry"] = shapely.MultiPolygon([parcels.geometry[5], parcels.geometry[30]])
+    install_layer(data, "zones", parcels)
     assert len(cat.attributes("zones", ["id"])) == 40 and len(cat.bounds("zones")) == 40
+    assert cat.geometry_types("zones") == {"Polygon", "MultiPolygon"}
     assert cat.attributes("zones", ["name_en"])["name_en"].str.startswith("(fictional)").all()
 
 

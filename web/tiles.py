@@ -34,7 +34,7 @@ FEATURE_LAYERS = tuple(info.name for info in THEMATIC)
 def init_service(app) -> None:
     """The tile service of the app's catalog, on the configured engine; the layers drawn from
     tiles get their light reads (:meth:`parks.catalog.Catalog.prefetch`) in a background
-    thread, so the first overview does not wait for them."""
+    thread, so neither the first overview nor the first OGC API request waits for them."""
     service = app.extensions[TILES] = make_service(app.extensions["atlas_catalog"],
                                                    engine=app.config["VECTOR_TILE_ENGINE"],
                                                    database_url=app.config["DATABASE_URL"])
