@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -33,6 +30,7 @@ from geo.crs import CGCS2000, crs_label, get_crs, identify_epsg, is_geographic_c
 from geo.errors import CRSError, GeoInputError
 from geo.gcj02 import convert_geometries
 from geo.points import read_points_csv
+from geo.scratch import scratch_folder
 from geo.shp_records import damaged_records
 from geo.validate import KINDS, check_region, clean, rows_text
 
@@ -48,9 +46,8 @@ GEOMETRY_TYPES = {"polygon": ("Polygon", "MultiPolygon"), "point": ("Point", "Mu
 KML_RENDERING = ("altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon")
 KML_OPTIONAL = ("id", "description", "timestamp", "begin", "end")
 NAME_HINT = re.compile(r"名称|名字|^name(_zh)?$|^mc$|mc$|^名$|地块名|园区名", re.I)
-#: temporary folders of uploads; one older than STALE_S was left by a killed worker
+#: temporary folders of uploads (geo.scratch)
 WORKSPACE_PREFIX = "sei-upload-"
-STALE_S = 3600
 
 
 @dataclass
@@ -125,19 +122,10 @@ def read_vector(source, filename=None, *, crs=None, encoding=None, datum=None, g
                    deadline=deadline)
 
 
-@contextmanager
-def upload_workspace() -> Iterator[Path]:
+def upload_workspace() -> AbstractContextManager[Path]:
     """A temporary folder for one upload, removed afterwards whatever happens; folders that
-    workers killed mid-upload left behind (older than :data:`STALE_S`) are removed first."""
-    limit = time.time() - STALE_S
-    for old in Path(tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*"):
-        try:
-            if old.is_dir() and old.stat().st_mtime < limit:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:  # removed meanwhile by another worker
-            continue
-    with tempfile.TemporaryDirectory(prefix=WORKSPACE_PREFIX) as tmp:
-        yield Path(tmp)
+    workers killed mid-upload left behind are removed first (:mod:`geo.scratch`)."""
+    return scratch_folder(WORKSPACE_PREFIX)
 
 
 # --- per format ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Writing a layer as a file people open in QGIS, ArcGIS, Google Earth or Excel.
 
-One entry point, :func:`write_vector`, turns a GeoDataFrame into the bytes of a download in one
-of :data:`FORMATS` and one of :data:`DOWNLOAD_EPSG`. Every format goes through GDAL (pyogrio),
-written to a temporary folder and read back as bytes, so there is one implementation for all.
+One entry point, :func:`write_vector`, turns a GeoDataFrame into a download in one of
+:data:`FORMATS` and one of :data:`DOWNLOAD_EPSG`. Every format goes through GDAL (pyogrio), so
+there is one implementation for all; the file is written in a temporary folder and handed over as
+a temporary file (:class:`VectorFile`) the caller streams or moves, never read into memory.
 A layer too big to hold whole is written batch by batch, each appended to the file, in the
 formats GDAL appends to cheaply (:data:`APPENDABLE`); GeoJSON and KML are rewritten whole on
 every append, so they are written from one frame only.
@@ -25,7 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tempfile
+import shutil
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ import pyogrio
 from core.spreadsheet import safe_cell
 from geo.crs import CGCS2000, GK_ZONES, WGS84, is_geographic_cgcs2000_like
 from geo.errors import CRSError, GeoInputError
+from geo.scratch import keep, scratch_folder
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,34 @@ GPKG_VERSION = "1.4" if pyogrio.__gdal_version__ >= (3, 7, 0) else "1.3"
 DBF_NAME_BYTES = 10
 DBF_TEXT_BYTES = 254
 
+#: the temporary folders downloads are written in, and the finished files (geo.scratch)
+DOWNLOAD_PREFIX = "sei-download-"
+
 
 @dataclass(frozen=True)
 class VectorFile:
-    """A ready download: its bytes, a file name and a media type."""
+    """A finished download: a temporary file its holder owns (``path``, ``size`` bytes), the
+    name to give it and its media type. :meth:`close` — or leaving ``with file:`` — removes the
+    file; :meth:`move_to` keeps it elsewhere instead."""
 
-    data: bytes
+    path: Path
     filename: str
     mimetype: str
+    size: int
+
+    def move_to(self, dest: Path) -> Path:
+        """Move the file to ``dest`` (replacing a file there) without reading it; returns ``dest``."""
+        shutil.move(self.path, dest)
+        return dest
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> VectorFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def parse_format(value: str) -> str:
@@ -120,7 +142,8 @@ def parse_download_crs(value) -> int:
 def write_vector(gdf: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame], fmt: str, crs, name: str, *,
                  about: str = "", id_field: str | None = None,
                  label_field: str | None = None) -> VectorFile:
-    """Write ``gdf`` as format ``fmt`` in EPSG ``crs`` and return the file. ``gdf`` may be
+    """Write ``gdf`` as format ``fmt`` in EPSG ``crs`` and return the file, which the caller
+    removes (:class:`VectorFile`; nothing is left behind when this raises). ``gdf`` may be
     batches of one layer (same columns, in order) when ``fmt`` is :data:`APPENDABLE`: each is
     written and let go before the next is read.
 
@@ -142,12 +165,12 @@ def write_vector(gdf: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame], fmt: str, c
     batches = (_to_epsg(batch, code) for batch in
                ([gdf] if isinstance(gdf, gpd.GeoDataFrame) else gdf))
     stem = f"{name}_EPSG{code}"
-    with tempfile.TemporaryDirectory(prefix="sei-export-") as tmp:
-        folder = Path(tmp)
+    filename = f"{stem}{FORMATS[fmt].extension}"
+    with scratch_folder(DOWNLOAD_PREFIX) as folder:
         if fmt == "shp":
-            data = _write_shapefile_zip(batches, folder, stem, name, code, about, id_field)
+            path = _write_shapefile_zip(batches, folder, stem, name, code, about, id_field)
         else:
-            path = folder / f"{stem}{FORMATS[fmt].extension}"
+            path = folder / filename
             for i, out in enumerate(batches):
                 if i and fmt not in APPENDABLE:
                     raise ValueError(f"{fmt} is written from one frame, not in batches")
@@ -157,8 +180,8 @@ def write_vector(gdf: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame], fmt: str, c
                     out = _spreadsheet_safe(out)
                 layer = path.stem if fmt == "csv" else name  # a CSV's one layer is its file
                 _write(out, path, fmt, layer, _layer_options(fmt, code, about, id_field), append=i > 0)
-            data = path.read_bytes()
-    return VectorFile(data, f"{stem}{FORMATS[fmt].extension}", FORMATS[fmt].mimetype)
+        size = path.stat().st_size
+        return VectorFile(keep(path, DOWNLOAD_PREFIX), filename, FORMATS[fmt].mimetype, size)
 
 
 def _to_epsg(gdf: gpd.GeoDataFrame, code: int) -> gpd.GeoDataFrame:
@@ -235,7 +258,8 @@ def _fit_dbf(gdf: gpd.GeoDataFrame):
 
 
 def _write_shapefile_zip(batches: Iterable[gpd.GeoDataFrame], folder: Path, stem: str, name: str,
-                         code: int, about: str, id_field: str | None) -> bytes:
+                         code: int, about: str, id_field: str | None) -> Path:
+    """The Shapefile of ``batches`` written in ``folder`` and zipped there; returns the zip."""
     cut_rows, counts, records = [], {}, 0  # the rows with a cut text; cut texts per column
     for i, gdf in enumerate(batches):
         fitted, renamed, cut = _fit_dbf(gdf)
@@ -249,8 +273,8 @@ def _write_shapefile_zip(batches: Iterable[gpd.GeoDataFrame], folder: Path, stem
             counts[col] = counts.get(col, 0) + int(mask.sum())
         records += len(gdf)
     fulltext = f"{stem}_fulltext.csv" if counts else None
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+    path = folder / f"{stem}.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
             zf.write(folder / f"{stem}{ext}", f"{stem}{ext}")
         if fulltext:
@@ -258,7 +282,7 @@ def _write_shapefile_zip(batches: Iterable[gpd.GeoDataFrame], folder: Path, stem
                                                 [c for c in columns if c in counts], id_field))
         zf.writestr("README.txt", _shapefile_readme(name, code, about, renamed, counts, fulltext,
                                                     id_field).encode("utf-8-sig"))
-    return buffer.getvalue()
+    return path
 
 
 def _cut_rows(gdf: gpd.GeoDataFrame, cut: dict, before: int) -> pd.DataFrame:

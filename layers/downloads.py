@@ -92,7 +92,8 @@ def about_text(catalog: Catalog, name: str, *, level: str | None = None) -> str:
 
 def download_layer(catalog: Catalog, name: str, fmt: str, crs, *, level: str | None = None,
                    tolerance_m: float | None = None) -> VectorFile:
-    """The layer written as ``fmt`` in EPSG ``crs`` (full detail unless ``tolerance_m`` is given).
+    """The layer written as ``fmt`` in EPSG ``crs`` (full detail unless ``tolerance_m`` is given),
+    as a temporary file the caller removes (:class:`~geo.vector_write.VectorFile`).
 
     Raises UserError for an unknown layer, level, format or CRS, or a format a big layer cannot
     be written in.

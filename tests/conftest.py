@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 import uuid
 from contextlib import ExitStack, contextmanager
@@ -37,6 +38,16 @@ def data_dir(built_data, tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(built_data, target)
     return target
+
+
+@pytest.fixture
+def own_tempdir(tmp_path, monkeypatch) -> Path:
+    """The system temporary folder (:func:`tempfile.gettempdir`) made this test's own, so that
+    what the code leaves there is seen, and removed with ``tmp_path``."""
+    folder = tmp_path / "systemp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 TEST_DATABASE_URL = os.environ.get("SEI_ATLAS_TEST_DATABASE_URL")  # scripts/with-postgres.sh

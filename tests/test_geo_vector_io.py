@@ -550,7 +550,8 @@ def test_workspaces_left_by_killed_workers_are_removed(tmp_path, parcels):
     import tempfile
     from pathlib import Path
 
-    from geo.vector_io import STALE_S, WORKSPACE_PREFIX
+    from geo.scratch import STALE_S
+    from geo.vector_io import WORKSPACE_PREFIX
 
     stale = Path(tempfile.mkdtemp(prefix=WORKSPACE_PREFIX))
     (stale / "upload.zip").write_bytes(b"x" * 100)

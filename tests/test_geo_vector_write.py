@@ -1,6 +1,8 @@
 """Writing layers: every format read back by GDAL gives the same geometry and Chinese text."""
 
 import io
+import os
+import time
 import zipfile
 
 import geopandas as gpd
@@ -10,9 +12,11 @@ import pytest
 import shapely
 
 from geo.errors import CRSError, GeoInputError
+from geo.scratch import STALE_S
 from geo.vector_write import (
     DBF_TEXT_BYTES,
     DOWNLOAD_EPSG,
+    DOWNLOAD_PREFIX,
     FORMATS,
     GPKG_VERSION,
     dbf_field_names,
@@ -23,6 +27,8 @@ from geo.vector_write import (
 )
 
 LONG_ZH = "河南省郑州航空港经济综合实验区富士康科技园" * 10  # 210 characters, 630 bytes
+
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # every file written is removed or seen
 
 
 @pytest.fixture
@@ -69,11 +75,11 @@ def test_chinese_field_names_are_cut_in_bytes_not_inside_a_character(tmp_path):
     assert all(len(v.encode("utf-8")) <= 10 for v in same_start.values())
     gdf = gpd.GeoDataFrame({"园区名称": ["郑州"], "建设用地面积": [1.0], "建设用地指标": [2.0]},
                            geometry=[shapely.Point(113.6, 34.7)], crs=4490)
-    file = write_vector(gdf, "shp", 4490, "zh")
-    back = pyogrio.read_dataframe(f"/vsizip/{_save(file, tmp_path)}")
+    path = _save(write_vector(gdf, "shp", 4490, "zh"), tmp_path)
+    back = pyogrio.read_dataframe(f"/vsizip/{path}")
     assert {"园区名", *same_start.values()} <= set(back.columns)
     assert back["园区名"][0] == "郑州"
-    readme = zipfile.ZipFile(io.BytesIO(file.data)).read("README.txt").decode("utf-8-sig")
+    readme = zipfile.ZipFile(path).read("README.txt").decode("utf-8-sig")
     assert "园区名 = 园区名称" in readme
 
 
@@ -86,9 +92,12 @@ def test_truncate_utf8_never_splits_a_character(text):
 
 
 def _save(file, tmp_path):
-    path = tmp_path / file.filename
-    path.write_bytes(file.data)
-    return path
+    return file.move_to(tmp_path / file.filename)
+
+
+def _bytes(file) -> bytes:
+    with file:
+        return file.path.read_bytes()
 
 
 def _read(file, tmp_path):
@@ -121,7 +130,7 @@ def test_round_trip_geometry_and_chinese_text(frame, fmt, crs, tmp_path):
 def test_shapefile_zip_has_prj_cpg_readme_and_full_texts(frame):
     file = write_vector(frame, "shp", 4547, "test", about="关于本图层 About this layer", id_field="id")
     assert file.mimetype == "application/zip"
-    zf = zipfile.ZipFile(io.BytesIO(file.data))
+    zf = zipfile.ZipFile(io.BytesIO(_bytes(file)))
     names = set(zf.namelist())
     assert {f"test_EPSG4547{ext}" for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")} <= names
     assert zf.read("test_EPSG4547.cpg").decode().strip() == "UTF-8"
@@ -136,25 +145,25 @@ def test_shapefile_zip_has_prj_cpg_readme_and_full_texts(frame):
 
 
 def test_csv_has_bom_and_wkt_first(frame):
-    file = write_vector(frame, "csv", 4490, "test")
-    assert file.data.startswith(b"\xef\xbb\xbf")
-    header = file.data[3:].split(b"\r\n")[0].decode()
+    data = _bytes(write_vector(frame, "csv", 4490, "test"))
+    assert data.startswith(b"\xef\xbb\xbf")
+    header = data[3:].split(b"\r\n")[0].decode()
     assert header.startswith("WKT,id,name_zh")
-    assert "郑州航空港".encode() in file.data
+    assert "郑州航空港".encode() in data
 
 
 def test_kml_names_placemarks_and_refuses_projected_crs(frame):
     file = write_vector(frame, "kml", 4490, "test", label_field="name_zh")
-    assert "<name>郑州航空港</name>".encode() in file.data
+    assert "<name>郑州航空港</name>".encode() in _bytes(file)
     with pytest.raises(CRSError) as exc:
         write_vector(frame, "kml", 4547, "test")
     assert "4326" in exc.value.en and "KML" in exc.value.zh
 
 
 def test_geojson_in_gauss_kruger_names_its_crs(frame):
-    file = write_vector(frame, "geojson", 4526, "test", id_field="id")
-    assert b"EPSG::4526" in file.data
-    back = gpd.read_file(io.BytesIO(file.data))
+    data = _bytes(write_vector(frame, "geojson", 4526, "test", id_field="id"))
+    assert b"EPSG::4526" in data
+    back = gpd.read_file(io.BytesIO(data))
     assert (shapely.get_coordinates(back.geometry)[:, 0] > 38_000_000).all()  # zone-prefixed
 
 
@@ -168,7 +177,43 @@ def test_geopackage_declares_version_1_3_or_1_4_whatever_gdal_defaults_to(frame,
         return write(self, *args, **kwargs)
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", spy)
-    data = write_vector(frame, "gpkg", 4490, "parks").data
+    data = _bytes(write_vector(frame, "gpkg", 4490, "parks"))
     assert asked == [{"VERSION": GPKG_VERSION}] and GPKG_VERSION in ("1.3", "1.4")
     assert data[68:72] == b"GPKG"  # application_id
     assert int.from_bytes(data[60:64], "big") == {"1.3": 10300, "1.4": 10400}[GPKG_VERSION]
+
+
+def test_the_file_stays_on_disk_until_closed_and_nothing_else_is_left(frame, own_tempdir):
+    with write_vector(frame, "shp", 4547, "test") as file:
+        assert file.path.parent == own_tempdir and file.path.name.startswith(DOWNLOAD_PREFIX)
+        assert file.size == file.path.stat().st_size > 0
+        assert list(own_tempdir.iterdir()) == [file.path]  # the work folder is gone
+        assert zipfile.ZipFile(file.path).testzip() is None
+    assert list(own_tempdir.iterdir()) == []
+
+
+def test_moving_the_file_keeps_it_and_closing_then_removes_nothing(frame, own_tempdir, tmp_path):
+    with write_vector(frame, "csv", 4490, "test") as file:
+        kept = file.move_to(tmp_path / "out.csv")
+    assert kept.read_bytes().startswith(b"\xef\xbb\xbf") and kept.stat().st_size == file.size
+    assert list(own_tempdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp", "csv"])
+def test_nothing_is_left_when_writing_fails_half_way(frame, own_tempdir, fmt):
+    def batches():
+        yield frame
+        raise RuntimeError("the layer could not be read")
+
+    with pytest.raises(RuntimeError):
+        write_vector(batches(), fmt, 4490, "test")
+    assert list(own_tempdir.iterdir()) == []
+
+
+def test_files_left_by_killed_workers_are_removed(frame, own_tempdir):
+    stale, busy = own_tempdir / f"{DOWNLOAD_PREFIX}stale.gpkg", own_tempdir / f"{DOWNLOAD_PREFIX}busy.gpkg"
+    for path in (stale, busy):
+        path.write_bytes(b"x")
+    os.utime(stale, (0, time.time() - STALE_S - 60))  # busy: another worker's download, being sent
+    with write_vector(frame, "gpkg", 4490, "test") as file:
+        assert sorted(own_tempdir.iterdir()) == sorted([busy, file.path])

@@ -3,8 +3,8 @@ same file as the whole-layer path; GeoJSON and KML of it are refused with what t
 
 from __future__ import annotations
 
-import io
 import zipfile
+from pathlib import Path
 
 import pyogrio
 import pytest
@@ -17,6 +17,8 @@ from parks import catalog as catalog_module
 from parks.catalog import Catalog
 
 FEATURES = 600
+
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # every file written is removed or seen
 
 
 @pytest.fixture
@@ -38,31 +40,28 @@ def _light_catalog(data_dir, monkeypatch) -> tuple[Catalog, list]:
     return catalog, read_whole
 
 
-def _read(file, tmp_path, tag: str):
-    path = tmp_path / f"{tag}-{file.filename}"
-    path.write_bytes(file.data)
-    return pyogrio.read_dataframe(path)
-
-
 @pytest.mark.parametrize(("fmt", "crs"), [("gpkg", 4490), ("csv", 4547), ("shp", 4326)])
-def test_a_big_layer_is_written_in_batches_as_the_whole_layer_is(big_projects, monkeypatch, tmp_path,
-                                                                 fmt, crs):
-    whole = download_layer(Catalog(big_projects), "projects", fmt, crs)
-    catalog, read_whole = _light_catalog(big_projects, monkeypatch)
-    batched = download_layer(catalog, "projects", fmt, crs)
-    assert read_whole == []
-    assert (batched.filename, batched.mimetype) == (whole.filename, whole.mimetype)
+def test_a_big_layer_is_written_in_batches_as_the_whole_layer_is(big_projects, monkeypatch, fmt, crs):
+    with download_layer(Catalog(big_projects), "projects", fmt, crs) as whole:
+        catalog, read_whole = _light_catalog(big_projects, monkeypatch)
+        with download_layer(catalog, "projects", fmt, crs) as batched:
+            assert read_whole == []
+            assert (batched.filename, batched.mimetype) == (whole.filename, whole.mimetype)
+            _assert_same_file(fmt, batched.path, whole.path)
+
+
+def _assert_same_file(fmt: str, got: Path, want: Path) -> None:
     if fmt == "csv":
-        assert batched.data == whole.data
+        assert got.read_bytes() == want.read_bytes()
     elif fmt == "shp":
-        with zipfile.ZipFile(io.BytesIO(whole.data)) as w, zipfile.ZipFile(io.BytesIO(batched.data)) as b:
+        with zipfile.ZipFile(want) as w, zipfile.ZipFile(got) as b:
             assert w.namelist() == b.namelist()
             for member in ("README.txt", "projects_EPSG4326_fulltext.csv", "projects_EPSG4326.dbf"):
                 assert b.read(member) == w.read(member), member
             fulltext = b.read("projects_EPSG4326_fulltext.csv").decode("utf-8-sig")
             assert [line.split(",")[0] for line in fulltext.splitlines()] == ['"record"', "11", "401", "591"]
     else:
-        got, want = _read(batched, tmp_path, "batched"), _read(whole, tmp_path, "whole")
+        got, want = pyogrio.read_dataframe(got), pyogrio.read_dataframe(want)
         assert len(got) == FEATURES and got.equals(want)
 
 
@@ -92,3 +91,23 @@ def test_the_api_and_the_page_offer_a_big_layer_in_the_formats_it_is_written_in(
     assert "page through the OGC API for GeoJSON" in row
     assert ">GeoJSON API</a>" not in row and ">OGC API</a>" in row  # the map's GeoJSON route refuses it
     assert '<option value="geojson">' in page[page.index('id="layer-clusters"'):]
+
+
+def test_a_download_failing_half_way_leaves_no_file_behind(big_projects, app, client, monkeypatch,
+                                                           own_tempdir):
+    monkeypatch.setattr(catalog_module, "BIG_LAYER_FEATURES", 100)
+    monkeypatch.setattr(downloads, "DOWNLOAD_BATCH", 250)
+    catalog = app.extensions["atlas_catalog"]
+    read, batches = catalog.features, []
+
+    def damaged_after_one_batch(name, positions):
+        batches.append(len(positions))
+        if len(batches) > 1:
+            raise UserError("图层文件已损坏。", "The layer file is damaged.", code="damaged")
+        return read(name, positions)
+
+    monkeypatch.setattr(catalog, "features", damaged_after_one_batch)
+    with client.get("/api/layers/projects?format=shp") as r:
+        assert r.status_code == 400 and r.get_json()["error"] == "damaged"
+    assert batches == [250, 250]
+    assert list(own_tempdir.iterdir()) == []

@@ -2,18 +2,23 @@
 
 import io
 import zipfile
+import zlib
 
+import flask
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
 
-from geo.vector_write import DOWNLOAD_EPSG, FORMATS, truncate_utf8
-from layers.downloads import layer_frame
+from core.errors import UserError
+from geo.vector_write import DOWNLOAD_EPSG, DOWNLOAD_PREFIX, FORMATS, truncate_utf8
+from layers.downloads import download_layer, layer_frame
 from parks.catalog import LAYERS, Catalog
 
 THEMATIC = ("parks", "zones", "foxconn", "projects", "clusters")
+
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # the files downloads leave are seen
 
 
 def _read(data: bytes, filename: str, tmp_path):
@@ -99,6 +104,55 @@ def test_shapefile_download_keeps_long_texts_beside_it(client, data_dir):
         assert row["source"] == want.loc[row["id"], "source"]
 
 
+@pytest.mark.parametrize("fmt", ["gpkg", "shp"])
+def test_a_download_is_streamed_from_a_temporary_file_removed_when_the_response_closes(
+        client, own_tempdir, fmt):
+    r = client.get(f"/api/layers/zones?format={fmt}")
+    [file] = own_tempdir.iterdir()  # the finished file alone: its work folder is gone
+    assert r.status_code == 200 and file.name.startswith(DOWNLOAD_PREFIX)
+    assert int(r.headers["Content-Length"]) == file.stat().st_size
+    assert r.get_data() == file.read_bytes()
+    r.close()  # as the WSGI server does once the body is sent
+    assert list(own_tempdir.iterdir()) == []
+    buffered = client.get(f"/api/layers/zones?format={fmt}", buffered=True)  # read and closed
+    assert buffered.status_code == 200 and buffered.data[:2] in (b"SQ", b"PK")
+    assert list(own_tempdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip", "deflate"])
+def test_no_hook_reads_a_download_into_memory(client, monkeypatch, encoding):
+    """The request log and compression see the body as a stream, never turn it into bytes."""
+    def read_whole(response):
+        raise AssertionError("the download was read into memory")
+
+    monkeypatch.setattr(flask.Response, "make_sequence", read_whole)
+    with client.get("/api/layers/parks?format=csv", headers={"Accept-Encoding": encoding}) as r:
+        assert r.status_code == 200 and b"".join(r.response)  # read as a server reads it
+
+
+def test_a_compressed_download_removes_its_file_too(client, own_tempdir):
+    r = client.get("/api/layers/parks?format=csv", headers={"Accept-Encoding": "deflate"})
+    assert r.headers["Content-Encoding"] == "deflate"  # compressed as it streams (flask-compress)
+    assert zlib.decompress(r.get_data()).startswith(b"\xef\xbb\xbf")
+    r.close()
+    assert list(own_tempdir.iterdir()) == []
+
+
+def test_a_head_request_removes_its_file(client, own_tempdir):
+    r = client.head("/api/layers/parks?format=gpkg")
+    assert r.status_code == 200 and int(r.headers["Content-Length"]) > 0 and r.get_data() == b""
+    r.close()
+    assert list(own_tempdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("query", ["format=dwg", "format=gpkg&crs=3857", "format=kml&crs=4547",
+                                   "format=gpkg&level=city", "format=gpkg&tolerance=-1"])
+def test_a_refused_download_leaves_nothing_behind(client, own_tempdir, query):
+    with client.get(f"/api/layers/parks?{query}") as r:
+        assert r.status_code == 400
+    assert list(own_tempdir.iterdir()) == []
+
+
 def test_layer_list_says_how_to_download(client):
     download = client.get("/api/layers").json["download"]
     assert download["formats"] == list(FORMATS) and download["crs"] == list(DOWNLOAD_EPSG)
@@ -161,6 +215,16 @@ def test_cli_list_and_export(runner, data_dir, tmp_path):
     assert list(got["name_zh"]) == list(Catalog(data_dir).layer("parks")["name_zh"])
 
 
+def test_cli_export_to_standard_output_gives_the_file(runner, tmp_path, own_tempdir):
+    out = tmp_path / "projects.csv"
+    export = ["layer", "export", "projects", "--format", "csv", "-o"]
+    assert runner.invoke(args=[*export, str(out)]).exit_code == 0
+    piped = runner.invoke(args=[*export, "-"])
+    assert piped.exit_code == 0 and piped.stdout_bytes == out.read_bytes()
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert list(own_tempdir.iterdir()) == []
+
+
 @pytest.mark.parametrize("args,word", [
     (["layer", "export", "parks", "--format", "dwg"], "gpkg"),
     (["layer", "export", "parks", "--crs", "3857"], "4547"),
@@ -192,3 +256,18 @@ def test_downloads_and_api_answers_never_set_the_language_cookie(client):
     assert "数据下载" in client.get("/data/").get_data(as_text=True)  # the pages stay Chinese
     r = client.get("/data/?lang=en")
     assert any(c.startswith("lang=en;") for c in r.headers.getlist("Set-Cookie"))
+
+
+def test_cli_export_all_writes_each_file_as_it_is_made(runner, tmp_path, own_tempdir, monkeypatch):
+    def refuse_projects(cat, name, *args, **kwargs):
+        if name == "projects":
+            raise UserError("图层文件已损坏。", "The layer file is damaged.", code="damaged")
+        return download_layer(cat, name, *args, **kwargs)
+
+    monkeypatch.setattr("web.data.download_layer", refuse_projects)
+    result = runner.invoke(args=["layer", "export-all", "--format", "csv", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "damaged" in result.stderr
+    before = [tmp_path / "out" / f"{name}_EPSG4490.csv" for name in ("parks", "zones", "foxconn")]
+    assert sorted((tmp_path / "out").iterdir()) == sorted(before)  # the layers before it, written
+    assert result.stdout.split() == [str(path) for path in before]
+    assert list(own_tempdir.iterdir()) == []

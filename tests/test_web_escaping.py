@@ -134,7 +134,8 @@ def test_layer_download_csv_neutralises_formulas(client, data_dir):
     gdf["name_zh"] = FORMULA
     gdf["status_en"] = "-1+1"
     lv.switch(data_dir, "parks", lv.write_version(data_dir, "parks", gdf, {"origin": "test"}))
-    rows = _csv_rows(client.get("/api/layers/parks?format=csv").data)
+    with client.get("/api/layers/parks?format=csv") as r:  # closed: its temporary file removed
+        rows = _csv_rows(r.data)
     header = rows[0]
     assert rows[1][header.index("name_zh")] == "'" + FORMULA
     assert rows[1][header.index("status_en")] == "'-1+1"

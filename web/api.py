@@ -3,9 +3,8 @@ the place search."""
 
 from __future__ import annotations
 
-import io
-
 from flask import Blueprint, Response, abort, jsonify, request, send_file, url_for
+from werkzeug.wsgi import ClosingIterator
 
 from core.errors import UserError
 from geo.crs import CGCS2000
@@ -80,11 +79,22 @@ def get_layer(name: str):
 
 
 def _download(cat, name: str, level: str | None):
-    """The layer as a file: ``format`` gpkg|shp|geojson|csv|kml, ``crs`` an EPSG code (4490)."""
+    """The layer as a file: ``format`` gpkg|shp|geojson|csv|kml, ``crs`` an EPSG code (4490).
+
+    The file is streamed from disk and removed once the server closes the response. send_file
+    hands the server the open file as the body (direct passthrough), so closing the body removes
+    it; when compression re-encodes the body, closing the Response does (``call_on_close``)."""
     file = download_layer(cat, name, request.args["format"], request.args.get("crs", CGCS2000),
                           level=level, tolerance_m=_tolerance())
-    return send_file(io.BytesIO(file.data), mimetype=file.mimetype, as_attachment=True,
-                     download_name=file.filename, etag=False)
+    try:
+        resp = send_file(file.path, mimetype=file.mimetype, as_attachment=True,
+                         download_name=file.filename, etag=False)
+    except BaseException:
+        file.close()
+        raise
+    resp.response = ClosingIterator(resp.response, file.close)
+    resp.call_on_close(file.close)
+    return resp
 
 
 @bp.get("/plan")

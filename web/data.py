@@ -6,6 +6,7 @@ Both are thin over :mod:`layers.downloads`; the files themselves come from the A
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -72,12 +73,13 @@ def export_command(name: str, fmt: str, crs: str, level: str | None, output: Pat
         file = download_layer(catalog(), name, fmt, crs, level=level)
     except UserError as exc:
         raise input_error(exc) from exc
-    if str(output) == "-":
-        sys.stdout.buffer.write(file.data)
-        return
-    path = output or Path(file.filename)
-    path.write_bytes(file.data)
-    click.echo(f"{path}  {len(file.data):,} bytes", err=True)
+    with file:
+        if str(output) == "-":
+            with file.path.open("rb") as source:
+                shutil.copyfileobj(source, sys.stdout.buffer)
+            return
+        path = file.move_to(output or Path(file.filename))
+    click.echo(f"{path}  {file.size:,} bytes", err=True)
 
 
 @layer_cli.command("export-all")
@@ -86,22 +88,26 @@ def export_command(name: str, fmt: str, crs: str, level: str | None, output: Pat
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               help="Folder for the files (created if missing; default: current folder).")
 def export_all_command(fmt: str, crs: str, out_dir: Path):
-    """Export every layer (boundaries one file per level) into one folder, with a progress bar."""
+    """Export every layer (boundaries one file per level) into one folder, with a progress bar.
+
+    Each file is moved into the folder as soon as it is written; the files are listed at the end
+    (also when a layer fails: those before it stay)."""
     jobs = [(info.name, None) for info in LAYERS.values() if info.name != "boundaries"]
     jobs += [("boundaries", level) for level in BOUNDARY_LEVELS]
     cat = catalog()
+    written = []
     try:
-        files = []
         with click.progressbar(jobs, label="导出 Exporting", file=sys.stderr,
                                item_show_func=lambda job: job and "_".join(filter(None, job))) as bar:
             for name, level in bar:
-                files.append(download_layer(cat, name, fmt, crs, level=level))
+                with download_layer(cat, name, fmt, crs, level=level) as file:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                    written.append(file.move_to(out_dir / file.filename))
     except UserError as exc:
         raise input_error(exc) from exc
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for file in files:
-        (out_dir / file.filename).write_bytes(file.data)
-        click.echo(out_dir / file.filename)
+    finally:
+        for path in written:
+            click.echo(path)
 
 
 
