@@ -13,7 +13,9 @@ The CRS is the file's, the user's (``crs``) or inferred from a sample's coordina
 upload (:func:`geo.crs.resolve_crs`). Writing: GeoParquet (pyarrow), GeoPackage and CSV (GDAL,
 CSV as :mod:`geo.vector_write` writes it: WKT first, UTF-8 with BOM, formula-like text as
 text), batch by batch into a temporary file renamed into place when complete — a failed run
-leaves no output.
+leaves no output. Or a GeoParquet dataset: a folder of part files (``part-00000.parquet`` …, in
+file order) that several processes write at once (:func:`dataset_folder`, :func:`write_part`),
+renamed into place when complete.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import itertools
 import json
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -167,29 +170,43 @@ def _csv_rows(path: Path) -> int:
     return max(lines - 1, 0)
 
 
+def is_dataset(path: Path | str) -> bool:
+    """Whether ``path`` names a GeoParquet dataset folder (no file suffix) rather than a file."""
+    return not Path(path).suffix
+
+
 def check_output(path: Path | str, source: Path | str | None = None) -> Path:
-    """``path`` when :func:`write_batches` can write it (a known suffix, an existing folder, not
-    the ``source`` file), else :class:`GeoInputError`."""
+    """``path`` when it can be written (a known suffix, or none for a dataset folder that is
+    new or empty; in an existing folder; not the ``source`` file), else :class:`GeoInputError`."""
     path = Path(path)
-    if path.suffix.lower() not in OUT_SUFFIXES:
-        raise GeoInputError(f"输出文件须为 {'、'.join(OUT_SUFFIXES)} 之一。",
-                            f"The output must be one of {', '.join(OUT_SUFFIXES)}.", code="bad_format",
-                            details={"accepted": list(OUT_SUFFIXES)})
+    if not is_dataset(path) and path.suffix.lower() not in OUT_SUFFIXES:
+        raise GeoInputError(f"输出须为 {'、'.join(OUT_SUFFIXES)} 文件，"
+                            "或不带扩展名的文件夹（GeoParquet 分片）。",
+                            f"The output must be a {', '.join(OUT_SUFFIXES)} file, or a folder (no "
+                            "suffix) for a GeoParquet dataset.", code="bad_format",
+                            details={"accepted": [*OUT_SUFFIXES, "folder/"]})
     if not path.parent.is_dir():
         raise GeoInputError(f"输出文件夹不存在：{path.parent}。", f"No such output folder: {path.parent}.",
                             code="file_not_found")
     if source is not None and path.resolve() == Path(source).resolve():
         raise GeoInputError("输出文件不能覆盖输入文件。", "The output cannot overwrite the input file.",
                             code="bad_parameter")
+    if is_dataset(path) and path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise GeoInputError(f"输出文件夹 {path} 已存在且不为空：请指定新的或空的文件夹。",
+                            f"The output folder {path} exists and is not empty: name a new or empty folder.",
+                            code="bad_parameter")
     return path
 
 
 def write_batches(path: Path | str, tables: Iterator[pa.Table], *, geometry: str = "geometry") -> int:
     """Write ``tables`` (attributes and a WKB ``geometry`` column in CGCS2000) to ``path`` as
-    GeoParquet, GeoPackage or CSV, one table at a time; returns the rows written. The file
-    appears only when every table was written: on any error (raised by the iterator too) the
-    temporary file is removed and the error raised."""
+    GeoParquet, GeoPackage, CSV or a GeoParquet dataset folder (a part per table), one table at
+    a time; returns the rows written. The file (folder) appears only when every table was
+    written: on any error (raised by the iterator too) the temporary file is removed and the
+    error raised."""
     path = check_output(path)
+    if is_dataset(path):
+        return _write_dataset(path, tables, geometry)
     suffix = path.suffix.lower()
     tmp = path.parent / f".{path.stem}.{secrets.token_hex(4)}.tmp{suffix}"
     try:
@@ -206,22 +223,59 @@ def _geo_metadata(geometry: str) -> bytes:
         "encoding": "WKB", "geometry_types": [], "crs": get_crs(CGCS2000).to_json_dict()}}}).encode()
 
 
+def _parquet_writer(path: Path, schema: pa.Schema, geometry: str) -> pq.ParquetWriter:
+    schema = schema.with_metadata({b"geo": _geo_metadata(geometry)})
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    # dictionary pages for text only: numbers and WKB are nearly all distinct (less CPU)
+    return pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=text)
+
+
 def _write_parquet(tmp: Path, tables, geometry: str, _layer: str) -> int:
     writer, rows = None, 0
     try:
         for table in tables:
             if writer is None:
-                schema = table.schema.with_metadata({b"geo": _geo_metadata(geometry)})
-                text = [f.name for f in schema
-                        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-                # dictionary pages for text only: numbers and WKB are nearly all distinct (less CPU)
-                writer = pq.ParquetWriter(tmp, schema, compression="zstd", use_dictionary=text)
+                writer = _parquet_writer(tmp, table.schema, geometry)
             writer.write_table(table.cast(writer.schema))
             rows += len(table)
     finally:
         if writer is not None:
             writer.close()
     return rows
+
+
+def _write_dataset(path: Path, tables, geometry: str) -> int:
+    rows = 0
+    with dataset_folder(path) as folder:
+        for index, table in enumerate(tables):
+            write_part(folder, index, table, geometry=geometry)
+            rows += len(table)
+    return rows
+
+
+@contextmanager
+def dataset_folder(path: Path | str) -> Iterator[Path]:
+    """A temporary folder beside ``path`` for a dataset's parts (:func:`write_part`), renamed to
+    ``path`` when the block ends without error; on any error it is removed with its parts."""
+    path = check_output(path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    tmp.mkdir()
+    try:
+        yield tmp
+        if path.exists():
+            path.rmdir()  # an empty folder the user named (check_output allows no other)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_part(folder: Path, index: int, table: pa.Table, *, geometry: str = "geometry") -> Path:
+    """Part ``index`` of a dataset (``folder/part-00042.parquet``; parts sort in file order) as a
+    GeoParquet file written as :func:`write_batches` writes one."""
+    path = folder / f"part-{index:05d}.parquet"
+    with _parquet_writer(path, table.schema, geometry) as writer:
+        writer.write_table(table)
+    return path
 
 
 def _write_ogr(tmp: Path, tables, geometry: str, layer: str) -> int:

@@ -21,6 +21,10 @@ check's columns as an Arrow table (the parcels' WKB too, only where cleaning cha
 command puts them beside the file's own columns and writes the tables in file order as they
 come back. The parks, zones and quotas are scattered to every worker once. Workers need the
 package installed, not the file.
+
+Into a GeoParquet dataset folder, the command's single writer is out of the way: each worker is
+sent the whole batch, puts the file's columns beside the check's itself and writes the
+partition's part file (the folder must be one the workers see: on a local cluster it is).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -37,8 +42,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from geo.arrow_stream import StreamInfo, check_output, open_batches, write_batches
+from geo.arrow_stream import (
+    StreamInfo,
+    check_output,
+    dataset_folder,
+    is_dataset,
+    open_batches,
+    write_batches,
+    write_part,
+)
 from geo.crs import CGCS2000, get_crs
+from geo.errors import GeoInputError
 from geo.units import SURVEY_DIGITS, m2_to_ha, m2_to_mu
 from geo.validate import clean
 from parks.checks import FLAGS, VERDICT_LABELS, LedgerState, Placement, judged_columns, measure
@@ -195,6 +209,19 @@ def plain(table: pa.Table) -> pa.Table:
                                  for f in table.schema], metadata=table.schema.metadata))
 
 
+@dataclass(frozen=True)
+class Written:
+    """What one partition came to in the output: its rows and each verdict's count."""
+
+    rows: int
+    verdicts: dict[str, int]
+
+    @classmethod
+    def of(cls, table: pa.Table) -> Written:
+        counts = pc.value_counts(table.column("verdict")).to_pylist()
+        return cls(len(table), {c["values"]: c["counts"] for c in counts})
+
+
 @dataclass
 class Summary:
     """What a run did: rows read and written, verdict counts, the file's notes."""
@@ -204,12 +231,22 @@ class Summary:
     verdicts: dict[str, int] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)
 
-    def add(self, table: pa.Table, rows_in: int, notes) -> None:
+    def add(self, written: Written, rows_in: int, notes) -> None:
         self.rows_in += rows_in
-        self.rows_out += len(table)
-        for count in pc.value_counts(table.column("verdict")).to_pylist():
-            self.verdicts[count["values"]] = self.verdicts.get(count["values"], 0) + count["counts"]
+        self.rows_out += written.rows
+        for verdict, count in written.verdicts.items():
+            self.verdicts[verdict] = self.verdicts.get(verdict, 0) + count
         self.notes += [n for n in notes if n not in self.notes]
+
+
+def check_and_write(batch: pa.RecordBatch, first_row: int, index: int, info: StreamInfo,
+                    reference: Reference, folder: Path) -> tuple[Written, list[tuple[str, str]]]:
+    """The task a worker runs for a dataset: one whole batch checked (:func:`check_partition`)
+    and written, with the file's own columns, as part ``index`` of ``folder``."""
+    checked, notes = check_partition(batch, first_row, info, reference)
+    table = plain(result_table(batch, first_row, checked, info))
+    write_part(folder, index, table)
+    return Written.of(table), notes
 
 
 @contextmanager
@@ -232,29 +269,52 @@ def dask_engine(workers: int | None = None, scheduler: str | None = None):
 
 @dataclass
 class OnCluster:
-    """The dask engine: each batch checked by a worker of ``client``'s cluster; yields
-    ``(table, notes, rows read)`` in file order, at most :data:`IN_FLIGHT` partitions per
-    worker outstanding."""
+    """The dask engine: each batch checked by a worker of ``client``'s cluster, at most
+    :data:`IN_FLIGHT` partitions per worker outstanding; results in file order."""
 
     client: object  # distributed.Client
 
     def __call__(self, batches: Iterator[pa.RecordBatch], info: StreamInfo, reference: Reference):
-        client = self.client
-        window = IN_FLIGHT * max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
-        on_workers = client.scatter(reference, broadcast=True)
+        """Yields ``(table, notes, rows read)``: the worker checks the batch's geometry column,
+        this process adds the file's own columns."""
+        on_workers = self.client.scatter(reference, broadcast=True)
+
+        def submit(batch, first_row, _index):
+            geometry = self.client.scatter(batch.select([info.geometry]), hash=False)
+            return self.client.submit(check_partition, geometry, first_row, info, on_workers, pure=False)
+
+        for (checked, notes), batch, first_row in self._in_order(batches, submit):
+            yield result_table(batch, first_row, checked, info), notes, len(batch)
+
+    def write_parts(self, batches: Iterator[pa.RecordBatch], info: StreamInfo, reference: Reference,
+                    folder: Path):
+        """Yields ``(Written, notes, rows read)``: the worker checks the whole batch and writes
+        it as a part of ``folder`` (:func:`check_and_write`)."""
+        self._require_visible(folder)
+        on_workers = self.client.scatter(reference, broadcast=True)
+
+        def submit(batch, first_row, index):
+            whole = self.client.scatter(batch, hash=False)
+            return self.client.submit(check_and_write, whole, first_row, index, info, on_workers, folder,
+                                      pure=False)
+
+        for (written, notes), batch, _ in self._in_order(batches, submit):
+            yield written, notes, len(batch)
+
+    def _in_order(self, batches, submit):
+        """``(task's result, batch, first row)`` per batch in file order, ``submit(batch,
+        first_row, index)`` called ahead as the window allows; on an error the rest is cancelled."""
+        window = IN_FLIGHT * max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
         pending: deque = deque()
 
         def done():
             future, batch, first_row = pending.popleft()
-            checked, notes = future.result()
-            return result_table(batch, first_row, checked, info), notes, len(batch)
+            return future.result(), batch, first_row
 
         first_row = 0
         try:
-            for batch in batches:
-                geometry = client.scatter(batch.select([info.geometry]), hash=False)
-                future = client.submit(check_partition, geometry, first_row, info, on_workers, pure=False)
-                pending.append((future, batch, first_row))
+            for index, batch in enumerate(batches):
+                pending.append((submit(batch, first_row, index), batch, first_row))
                 first_row += len(batch)
                 while len(pending) >= window:
                     yield done()
@@ -263,6 +323,16 @@ class OnCluster:
         finally:
             for future, _, _ in pending:
                 future.cancel()
+
+    def _require_visible(self, folder: Path) -> None:
+        unseen = [w for w, seen in self.client.run(os.path.isdir, str(folder)).items() if not seen]
+        if unseen:
+            raise GeoInputError(
+                f"dask 工作进程（{'、'.join(unseen)}）看不到输出文件夹 {folder.parent}："
+                "分片输出要写在工作进程共享的存储上。请换用共享文件夹，或输出单个文件（.parquet、.gpkg、.csv）。",
+                f"The dask workers {', '.join(unseen)} cannot see the output folder {folder.parent}: a "
+                "dataset is written by the workers, so it must be on storage they share. Use a shared "
+                "folder, or write a single file (.parquet, .gpkg, .csv).", code="output_not_shared")
 
 
 def in_process(batches: Iterator[pa.RecordBatch], info: StreamInfo, reference: Reference):
@@ -290,10 +360,16 @@ def check_file(path, out, reference: Reference, engine=None, *, batch_size: int 
             (engine or nullcontext(in_process)) as run:
         summary.notes += list(info.notes)
         on_start(info.total)
+        if is_dataset(out) and isinstance(run, OnCluster):  # the workers write the parts
+            with dataset_folder(out) as folder:
+                for written, notes, rows_in in run.write_parts(batches, info, reference, folder):
+                    summary.add(written, rows_in, notes)
+                    on_rows(rows_in)
+            return summary
 
         def tables():
             for table, notes, rows_in in run(batches, info, reference):
-                summary.add(table, rows_in, notes)
+                summary.add(Written.of(table), rows_in, notes)
                 on_rows(rows_in)
                 yield plain(table)
 

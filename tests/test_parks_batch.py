@@ -73,7 +73,8 @@ def files(tmp_path_factory):
 
 
 def read(path) -> pd.DataFrame:
-    return pq.read_table(path).to_pandas() if str(path).endswith(".parquet") else \
+    """A result file, or a dataset folder's parts in order, as a frame."""
+    return pq.read_table(path).to_pandas() if str(path).endswith(".parquet") or path.is_dir() else \
         pd.DataFrame(gpd.read_file(path, use_arrow=True))
 
 
@@ -106,7 +107,7 @@ def test_in_process_check_matches_the_upload_check(files, reference, areas):
 def test_formats_round_trip_to_the_same_rows(files, reference):
     base = read_check(files, reference, "parcels.gpkg", "a.parquet")
     for source, out in (("parcels.parquet", "b.gpkg"), ("parcels.csv", "c.csv"),
-                        ("parcels_gbk.csv", "e.parquet"), ("parcels.gpkg", "d.gpkg")):
+                        ("parcels_gbk.csv", "e.parquet"), ("parcels.gpkg", "d.gpkg"), ("parcels.gpkg", "f")):
         other = read_check(files, reference, source, out)
         assert_same(base, other, exact=not out.endswith(".csv"))
 
@@ -240,12 +241,61 @@ def test_postgis_gives_the_same_rows(files, reference):
 
 
 @pytest.mark.dask
-def test_a_worker_failure_reaches_the_caller_as_the_same_error(tmp_path, reference, clusters):
+@pytest.mark.parametrize("out", ["out.parquet", "out"])  # one file, or a dataset the workers write
+def test_a_worker_failure_reaches_the_caller_as_the_same_error(tmp_path, reference, clusters, out):
     from distributed import Client
 
     with Client(clusters[2], timeout="30s") as client, pytest.raises(GeoInputError) as err:
-        check_file(mixed_file(tmp_path), tmp_path / "out.parquet", reference, nullcontext(OnCluster(client)),
+        check_file(mixed_file(tmp_path), tmp_path / out, reference, nullcontext(OnCluster(client)),
                    batch_size=50)
     assert err.value.code == "mixed_geometry" and err.value.details["rows"] == [351]
     assert "不是面" in err.value.zh and "are not polygons" in err.value.en
     assert list(tmp_path.iterdir()) == [tmp_path / "mixed.parquet"]
+
+
+@pytest.mark.dask
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_write_a_dataset_of_the_in_process_rows(files, reference, clusters, workers):
+    """Into a folder, each worker writes its partitions' part files; read in order they are the
+    in-process file's rows, and no temporary folder is left."""
+    from distributed import Client
+
+    base = read_check(files, reference, "parcels.gpkg", "base_ds.parquet")
+    out = files / f"dataset{workers}"
+    with Client(clusters[workers], timeout="30s") as client:
+        done = []
+        summary = check_file(files / "parcels.gpkg", out, reference, nullcontext(OnCluster(client)),
+                             batch_size=41, on_rows=done.append)
+    parts = sorted(p.name for p in out.iterdir())
+    assert parts == [f"part-{i:05d}.parquet" for i in range(-(-len(base) // 41))]
+    assert summary.rows_in == summary.rows_out == sum(done) == len(base)
+    assert summary.verdicts == read(out)["verdict"].value_counts().to_dict()
+    assert_same(base, read(out))
+    geo = pq.read_schema(files / "base_ds.parquet").metadata[b"geo"]
+    assert all(pq.read_schema(out / part).metadata[b"geo"] == geo for part in parts)  # each a GeoParquet file
+    assert not list(files.glob(".dataset*"))
+
+
+def test_a_dataset_goes_only_into_a_new_or_empty_folder(files, reference, tmp_path):
+    (tmp_path / "empty").mkdir()
+    check_file(files / "parcels.gpkg", tmp_path / "empty", reference, batch_size=200)
+    assert len(list((tmp_path / "empty").iterdir())) == 2
+    with pytest.raises(GeoInputError) as err:
+        check_file(files / "parcels.gpkg", tmp_path / "empty", reference)
+    assert err.value.code == "bad_parameter" and "不为空" in err.value.zh and "not empty" in err.value.en
+    assert len(list((tmp_path / "empty").iterdir())) == 2
+
+
+def test_workers_that_cannot_see_the_folder_are_told_before_any_work(files, reference, tmp_path):
+    class FarWorkers:  # a cluster on other machines, without the folder
+        def run(self, function, *args):
+            return {"tcp://10.0.0.9:40001": False, "tcp://10.0.0.8:40001": function(*args)}
+
+        def scatter(self, *args, **kwargs):
+            raise AssertionError("nothing is sent before the folder is known to be shared")
+
+    with pytest.raises(GeoInputError) as err:
+        check_file(files / "parcels.gpkg", tmp_path / "far", reference, nullcontext(OnCluster(FarWorkers())))
+    assert err.value.code == "output_not_shared"
+    assert "10.0.0.9" in err.value.en and "10.0.0.8" not in err.value.en and "共享" in err.value.zh
+    assert list(tmp_path.iterdir()) == []

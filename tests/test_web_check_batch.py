@@ -57,12 +57,17 @@ def test_runs_on_an_existing_scheduler(app, runner, parcels_file, tmp_path):
         out = tmp_path / "out.parquet"
         result = runner.invoke(args=["check-parcels", str(parcels_file), "--out", str(out),
                                      "--batch-size", "1000"])
+        folder = runner.invoke(args=["check-parcels", str(parcels_file), "--out", str(tmp_path / "核查结果"),
+                                     "--batch-size", "1000"])
     assert result.exit_code == 0, result.output
     assert f"scheduler {cluster.scheduler_address}" in result.output
     table = pq.read_table(out)
     assert table.num_rows == 200 and table.column("BSM").to_pylist()[:2] == ["B0000", "B0001"]
     verdicts = set(table.column("verdict").to_pylist())
     assert "fail" in verdicts and verdicts & {"review", "pass"}  # outside parcels and inside ones
+    assert folder.exit_code == 0 and "200 parcels" in folder.output, folder.output  # the workers wrote it
+    assert [p.name for p in (tmp_path / "核查结果").iterdir()] == ["part-00000.parquet"]
+    assert pq.read_table(tmp_path / "核查结果").equals(table)
 
 
 def test_bad_input_exits_2_with_both_languages_and_writes_nothing(runner, tmp_path, parcels_file):
@@ -77,7 +82,7 @@ def test_bad_input_exits_2_with_both_languages_and_writes_nothing(runner, tmp_pa
         assert result.exit_code == 2, result.output
         assert all(w in result.output for w in words), result.output
     result = runner.invoke(args=["check-parcels", str(parcels_file), "--out", str(tmp_path / "out.shp")])
-    assert result.exit_code == 2 and "输出文件须为" in result.output
+    assert result.exit_code == 2 and "输出须为" in result.output and "a folder (no suffix)" in result.output
     assert not list(tmp_path.glob("*out*"))
 
 

@@ -66,8 +66,10 @@ class _Progress:
 
 @click.command("check-parcels")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Result file: .parquet (GeoParquet), .gpkg or .csv (WKT), written in file order.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Result file: .parquet (GeoParquet), .gpkg or .csv (WKT), written in file order; or a "
+                   "folder (no suffix): a GeoParquet dataset, one part per partition written by the "
+                   "workers themselves (fastest; the folder must be new or empty).")
 @click.option("--workers", type=click.IntRange(1, 512), default=None,
               help="Worker processes of the local cluster (default: one per CPU).")
 @click.option("--scheduler", default=None,
