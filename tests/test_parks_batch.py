@@ -299,3 +299,16 @@ def test_workers_that_cannot_see_the_folder_are_told_before_any_work(files, refe
     assert err.value.code == "output_not_shared"
     assert "10.0.0.9" in err.value.en and "10.0.0.8" not in err.value.en and "共享" in err.value.zh
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.dask
+def test_local_workers_keep_glibcs_own_memory_thresholds(monkeypatch):
+    """dask's MALLOC_TRIM_THRESHOLD_ makes every partition's arrays be mapped afresh (a slower
+    check); its other settings for new workers stay."""
+    from parks.batch import dask_engine
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # dask's nannies leave it in os.environ
+    with dask_engine(1) as engine:
+        environ = engine.client.run(lambda: dict(os.environ))
+    (worker,) = environ.values()
+    assert "MALLOC_TRIM_THRESHOLD_" not in worker and worker["OMP_NUM_THREADS"] == "1"
