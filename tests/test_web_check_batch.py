@@ -66,6 +66,7 @@ def test_runs_on_an_existing_scheduler(app, runner, parcels_file, tmp_path):
     verdicts = set(table.column("verdict").to_pylist())
     assert "fail" in verdicts and verdicts & {"review", "pass"}  # outside parcels and inside ones
     assert folder.exit_code == 0 and "200 parcels" in folder.output, folder.output  # the workers wrote it
+    assert "(GeoParquet dataset; part files: 1)" in folder.output
     assert [p.name for p in (tmp_path / "核查结果").iterdir()] == ["part-00000.parquet"]
     assert pq.read_table(tmp_path / "核查结果").equals(table)
 

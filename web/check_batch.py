@@ -105,6 +105,8 @@ def check_parcels_command(file, out, workers, scheduler, engine, year, crs, batc
         click.echo(f"{zh} / {en}", err=True)
     counts = ", ".join(f"{VERDICT_LABELS[v][0]} {VERDICT_LABELS[v][1]} {n:,}"
                        for v, n in sorted(summary.verdicts.items()))
-    click.echo(f"wrote {out}: {summary.rows_out:,} parcels ({counts}) in "
+    parts = len(list(out.glob("part-*.parquet"))) if out.is_dir() else 0
+    where = f"{out}/ (GeoParquet dataset; part files: {parts})" if parts else out
+    click.echo(f"wrote {where}: {summary.rows_out:,} parcels ({counts}) in "
                f"{time.perf_counter() - started:.1f} s; quotas of {year} as of the start, nothing reserved / "
                f"已写出 {summary.rows_out:,} 个地块的核查结果（按开始时的 {year} 年度指标，未预留任何地块）")
