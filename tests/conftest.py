@@ -40,6 +40,17 @@ def data_dir(built_data, tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session", autouse=True)
+def throwaway_tempdir(tmp_path_factory) -> Path:
+    """The system temporary folder (:func:`tempfile.gettempdir`) of every test in a throwaway
+    folder: a download's file goes when the server closes the response, as every WSGI server
+    does, but a test client's response is rarely closed."""
+    folder = tmp_path_factory.mktemp("systemp")
+    before, tempfile.tempdir = tempfile.tempdir, str(folder)
+    yield folder
+    tempfile.tempdir = before
+
+
 @pytest.fixture
 def own_tempdir(tmp_path, monkeypatch) -> Path:
     """The system temporary folder (:func:`tempfile.gettempdir`) made this test's own, so that
