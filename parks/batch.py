@@ -30,7 +30,6 @@ partition's part file (the folder must be one the workers see: on a local cluste
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -240,13 +239,14 @@ class Summary:
 
 
 def check_and_write(batch: pa.RecordBatch, first_row: int, index: int, info: StreamInfo,
-                    reference: Reference, folder: Path) -> tuple[Written, list[tuple[str, str]]]:
+                    reference: Reference, folder: Path) -> tuple[Written, list[tuple[str, str]], int]:
     """The task a worker runs for a dataset: one whole batch checked (:func:`check_partition`)
-    and written, with the file's own columns, as part ``index`` of ``folder``."""
+    and written, with the file's own columns, as part ``index`` of ``folder``; returns what was
+    written, the notes and the rows read."""
     checked, notes = check_partition(batch, first_row, info, reference)
     table = plain(result_table(batch, first_row, checked, info))
     write_part(folder, index, table)
-    return Written.of(table), notes
+    return Written.of(table), notes, len(batch)
 
 
 @contextmanager
@@ -291,79 +291,69 @@ class OnCluster:
         this process adds the file's own columns."""
         on_workers = self.client.scatter(reference, broadcast=True)
 
-        def submit(batch, first_row, _index):
-            geometry = self.client.scatter(batch.select([info.geometry]), hash=False)
-            return self.client.submit(check_partition, geometry, first_row, info, on_workers, pure=False)
+        def submit(batch, first_row, _index, worker):
+            geometry = self.client.scatter(batch.select([info.geometry]), workers=[worker], hash=False)
+            return self.client.submit(check_partition, geometry, first_row, info, on_workers,
+                                      workers=[worker], pure=False)
 
-        for (checked, notes), batch, first_row in self._in_order(batches, submit):
+        for (checked, notes), batch, first_row in self._in_file_order(batches, submit, hold=True):
             yield result_table(batch, first_row, checked, info), notes, len(batch)
 
     def write_parts(self, batches: Iterator[pa.RecordBatch], info: StreamInfo, reference: Reference,
                     folder: Path):
-        """Yields ``(Written, notes, rows read)`` in file order. Each batch goes whole to the
-        worker with the fewest unfinished, which checks it and writes it as a part of ``folder``
-        (:func:`check_and_write`); the next is sent as soon as any worker finishes one (a part is
-        named by its place in the file, so the order they finish in does not matter)."""
+        """Yields ``(Written, notes, rows read)``: the worker checks the whole batch and writes
+        it as a part of ``folder`` (:func:`check_and_write`; a part is named by its place in the
+        file, so the order the workers finish in does not matter)."""
+        self._require_visible(folder)
+        on_workers = self.client.scatter(reference, broadcast=True)
+
+        def submit(batch, first_row, index, worker):
+            whole = self.client.scatter(batch, workers=[worker], hash=False)
+            return self.client.submit(check_and_write, whole, first_row, index, info, on_workers, folder,
+                                      workers=[worker], pure=False)
+
+        for result, _, _ in self._in_file_order(batches, submit, hold=False):
+            yield result
+
+    def _in_file_order(self, batches, submit, *, hold: bool):
+        """``(task's result, batch or None, first row)`` per batch in file order. Each batch is
+        submitted (``submit(batch, first_row, index, worker)``) to the worker with the fewest
+        unfinished as soon as the window allows: :data:`IN_FLIGHT` per worker unfinished and, when
+        ``hold`` keeps each batch here until its result's turn (to be written beside it), the
+        finished ones waiting for their turn too. On an error the rest is cancelled."""
         from distributed import wait
 
-        self._require_visible(folder)
-        client = self.client
-        on_workers = client.scatter(reference, broadcast=True)
-        load = dict.fromkeys(client.scheduler_info(n_workers=-1)["workers"], 0)
-        unfinished: dict = {}  # future -> (index, rows read, worker)
-        results: dict[int, tuple] = {}
-        yielded = 0
+        load = dict.fromkeys(self.client.scheduler_info(n_workers=-1)["workers"], 0)
+        window = IN_FLIGHT * max(1, len(load))
+        unfinished: dict = {}  # future -> (index, batch or None, first row, worker)
+        finished: dict[int, tuple] = {}
+        turn = 0
 
         def settle():
-            nonlocal yielded
+            nonlocal turn
             done, _ = wait(list(unfinished), return_when="FIRST_COMPLETED")
             for future in done:
-                index, rows_in, worker = unfinished.pop(future)
+                index, batch, first_row, worker = unfinished.pop(future)
                 load[worker] -= 1
-                results[index] = (*future.result(), rows_in)
-            while yielded in results:
-                yield results.pop(yielded)
-                yielded += 1
+                finished[index] = (future.result(), batch, first_row)
+            while turn in finished:
+                yield finished.pop(turn)
+                turn += 1
 
         first_row = 0
         try:
             for index, batch in enumerate(batches):
-                while len(unfinished) >= IN_FLIGHT * len(load):
+                while len(unfinished) + (len(finished) if hold else 0) >= window:
                     yield from settle()
                 worker = min(load, key=load.get)
-                whole = client.scatter(batch, workers=[worker], hash=False)
-                future = client.submit(check_and_write, whole, first_row, index, info, on_workers, folder,
-                                       workers=[worker], pure=False)
-                unfinished[future] = (index, len(batch), worker)
+                unfinished[submit(batch, first_row, index, worker)] = (index, batch if hold else None,
+                                                                       first_row, worker)
                 load[worker] += 1
                 first_row += len(batch)
             while unfinished:
                 yield from settle()
         finally:
             for future in unfinished:
-                future.cancel()
-
-    def _in_order(self, batches, submit):
-        """``(task's result, batch, first row)`` per batch in file order, ``submit(batch,
-        first_row, index)`` called ahead as the window allows; on an error the rest is cancelled."""
-        window = IN_FLIGHT * max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
-        pending: deque = deque()
-
-        def done():
-            future, batch, first_row = pending.popleft()
-            return future.result(), batch, first_row
-
-        first_row = 0
-        try:
-            for index, batch in enumerate(batches):
-                pending.append((submit(batch, first_row, index), batch, first_row))
-                first_row += len(batch)
-                while len(pending) >= window:
-                    yield done()
-            while pending:
-                yield done()
-        finally:
-            for future, _, _ in pending:
                 future.cancel()
 
     def _require_visible(self, folder: Path) -> None:
